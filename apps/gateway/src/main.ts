@@ -1,0 +1,17 @@
+import { ConfigError } from '@portcullis/config';
+import { createLogger, startTelemetry } from '@portcullis/telemetry';
+import { loadGatewayConfig } from './config.js';
+
+// Telemetry starts before the server modules load, so their http and pg calls are instrumented.
+let config;
+try {
+  config = loadGatewayConfig();
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(`gateway: ${error.message}`);
+  process.exit(78);
+}
+const telemetry = await startTelemetry({ serviceName: 'portcullis-gateway' });
+const logger = createLogger({ name: 'gateway', level: config.LOG_LEVEL });
+const { runGatewayServer } = await import('./gateway-server.js');
+await runGatewayServer(config, logger, telemetry);

@@ -1,0 +1,38 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { trace } from '@opentelemetry/api';
+import {
+  buildEvent,
+  managementEventSchema,
+  TOPICS,
+  type ManagementEventData,
+} from '@portcullis/contracts';
+import type { EventProducer } from '@portcullis/kafka';
+import { EVENT_PRODUCER } from '@portcullis/nest-service';
+import type { z } from 'zod';
+
+export type ManagementEventInput = z.input<typeof managementEventSchema>['data'];
+
+/**
+ * Publishes every state change in identity to `portcullis.management.v1` for the audit service.
+ * Never awaited and never throws for broker trouble: the producer spools to disk.
+ */
+@Injectable()
+export class ManagementEvents {
+  constructor(@Inject(EVENT_PRODUCER) private readonly producer: EventProducer) {}
+
+  publish(data: ManagementEventInput): ManagementEventData {
+    const event = buildEvent(managementEventSchema, {
+      source: 'identity',
+      traceId: currentTraceId(),
+      data,
+    });
+    const key = event.data.appId ?? event.data.teamId ?? event.data.target.id ?? event.id;
+    this.producer.publish(TOPICS.managementEvents, key, event);
+    return event.data;
+  }
+}
+
+export function currentTraceId(): string | null {
+  const context = trace.getActiveSpan()?.spanContext();
+  return context && context.traceId !== '0'.repeat(32) ? context.traceId : null;
+}

@@ -1,0 +1,91 @@
+import {
+  booleanVar,
+  ConfigError,
+  databaseEnv,
+  kafkaEnv,
+  loadConfig,
+  positiveIntVar,
+  redisEnv,
+  secretVar,
+  serviceEnv,
+  servicePorts,
+  urlVar,
+} from '@portcullis/config';
+import { z } from 'zod';
+
+// Development-only defaults: production refuses to start with them (see assertProductionSafe).
+const DEV_MASTER_KEY = 'ZGV2LW9ubHktbWFzdGVyLWtleS1jaGFuZ2UtbWUtcGxlYXNlISE=';
+const DEV_HASH_KEY = 'ZGV2LW9ubHktY3JlZGVudGlhbC1oYXNoLWtleS1jaGFuZ2UtbWU=';
+const DEV_SERVICE_TOKENS =
+  'gateway=pcl_svc_dev_gateway_token_change_me_0000000000,audit=pcl_svc_dev_audit_token_change_me_00000000000,portal=pcl_svc_dev_portal_token_change_me_0000000000';
+
+export const identityEnv = {
+  ...serviceEnv,
+  ...databaseEnv,
+  ...kafkaEnv,
+  ...redisEnv,
+  IDENTITY_PORT: servicePorts.IDENTITY_PORT,
+  /** The `iss` of every token and the base of the metadata document's URLs. */
+  IDENTITY_ISSUER: urlVar('http://127.0.0.1:3001', ['http', 'https']),
+  /** base64 of 32+ random bytes: encrypts signing keys and TOTP secrets at rest. */
+  IDENTITY_MASTER_KEY: secretVar(32, DEV_MASTER_KEY),
+  /** base64 of 32+ random bytes: keyed hash of API keys, client secrets and session tokens (shared with the gateway). */
+  CREDENTIAL_HASH_KEY: secretVar(32, DEV_HASH_KEY),
+  /** `name=token` pairs for the services that call identity (gateway, audit, portal). */
+  IDENTITY_SERVICE_TOKENS: z
+    .string()
+    .default(DEV_SERVICE_TOKENS)
+    .transform((value, context) => {
+      const tokens = new Map<string, string>();
+      for (const pair of value.split(',')) {
+        const [name, token] = pair.split('=').map((part) => part.trim());
+        if (!name || !token || token.length < 32) {
+          context.addIssue({
+            code: 'custom',
+            message: 'must be comma-separated name=token pairs, each token 32+ characters',
+          });
+          return z.NEVER;
+        }
+        tokens.set(name, token);
+      }
+      return tokens;
+    }),
+  /** Require TOTP two-factor sign-in for approvers, security and admins. */
+  IDENTITY_REQUIRE_MFA: booleanVar(false),
+  SESSION_TTL_SECONDS: positiveIntVar(8 * 60 * 60),
+  /** Default access-token lifetime when an API sets none. */
+  ACCESS_TOKEN_TTL_SECONDS: positiveIntVar(900),
+  /** Signing algorithm for new keys: ES256 (default), EdDSA or RS256. */
+  SIGNING_ALG: z.enum(['ES256', 'EdDSA', 'RS256']).default('ES256'),
+  SIGNING_KEY_ROTATION_DAYS: positiveIntVar(30),
+  /** Where the catalog-as-code file is applied from at start-up (optional). */
+  CATALOG_FILE: z.string().optional(),
+  /** Public URL of the portal, for links in notifications. */
+  PORTAL_URL: urlVar('http://127.0.0.1:3000', ['http', 'https']),
+};
+
+export type IdentityConfig = ReturnType<typeof loadIdentityConfig>;
+
+export function loadIdentityConfig(env: NodeJS.ProcessEnv = process.env) {
+  const config = loadConfig(identityEnv, env);
+  assertProductionSafe(config);
+  return config;
+}
+
+function assertProductionSafe(config: ReturnType<typeof loadConfig<typeof identityEnv>>): void {
+  if (config.NODE_ENV !== 'production') return;
+  const problems: string[] = [];
+  if (config.IDENTITY_MASTER_KEY === DEV_MASTER_KEY) problems.push('IDENTITY_MASTER_KEY');
+  if (config.CREDENTIAL_HASH_KEY === DEV_HASH_KEY) problems.push('CREDENTIAL_HASH_KEY');
+  if ([...config.IDENTITY_SERVICE_TOKENS.values()].some((token) => token.includes('_dev_'))) {
+    problems.push('IDENTITY_SERVICE_TOKENS');
+  }
+  if (problems.length > 0) {
+    throw new ConfigError(
+      problems.map((variable) => ({
+        variable,
+        problem: 'must be set to a real secret in production (not the development default)',
+      })),
+    );
+  }
+}

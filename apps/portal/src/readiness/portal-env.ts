@@ -1,0 +1,33 @@
+import { z } from 'zod';
+
+const httpUrl = (fallback: string) =>
+  z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .transform((value) => value ?? fallback);
+
+const portalEnvSchema = z.object({
+  IDENTITY_URL: httpUrl('http://127.0.0.1:3001'),
+  AUDIT_URL: httpUrl('http://127.0.0.1:3002'),
+});
+
+export type PortalEnv = z.infer<typeof portalEnvSchema>;
+
+/** The portal's upstream services. An empty variable counts as unset. */
+export function readPortalEnv(
+  env: Record<string, string | undefined> = process.env,
+): { ok: true; env: PortalEnv } | { ok: false; problems: string[] } {
+  const input = Object.fromEntries(
+    Object.keys(portalEnvSchema.shape).map((key) => {
+      const value = env[key]?.trim();
+      return [key, value === '' ? undefined : value];
+    }),
+  );
+  const parsed = portalEnvSchema.safeParse(input);
+  if (parsed.success) return { ok: true, env: parsed.data };
+  // Values are left out: a URL may embed credentials.
+  return {
+    ok: false,
+    problems: parsed.error.issues.map((issue) => `${String(issue.path[0])}: ${issue.message}`),
+  };
+}

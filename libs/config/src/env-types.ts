@@ -1,0 +1,71 @@
+import { z } from 'zod';
+
+/** A TCP port, with a default. */
+export function portVar(defaultPort: number) {
+  return z.coerce
+    .number({ error: 'must be a port number' })
+    .int('must be a whole number')
+    .min(1, 'must be between 1 and 65535')
+    .max(65535, 'must be between 1 and 65535')
+    .default(defaultPort);
+}
+
+/** A URL whose scheme is one of `protocols`. */
+export function urlVar(defaultUrl: string | undefined, protocols: readonly string[]) {
+  const schema = z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol.replace(/:$/, ''));
+      } catch {
+        return false;
+      }
+    },
+    { error: `must be a URL starting with ${protocols.map((p) => `${p}://`).join(' or ')}` },
+  );
+  return defaultUrl === undefined ? schema : schema.default(defaultUrl);
+}
+
+/** A comma-separated list of host:port pairs. */
+export function hostPortListVar(defaultValue: string) {
+  return z
+    .string()
+    .default(defaultValue)
+    .transform((value) => value.split(',').map((part) => part.trim()))
+    .refine((parts) => parts.length > 0 && parts.every((part) => /^[\w.-]+:\d{1,5}$/.test(part)), {
+      error: 'must be a comma-separated list of host:port',
+    });
+}
+
+/** `true`/`false`/`1`/`0`/`yes`/`no`. */
+export function booleanVar(defaultValue: boolean) {
+  return z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+    .default(defaultValue ? 'true' : 'false')
+    .transform((value) => value === 'true' || value === '1' || value === 'yes');
+}
+
+/** A positive whole number (milliseconds, counts…). */
+export function positiveIntVar(defaultValue: number) {
+  return z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .positive('must be positive')
+    .default(defaultValue);
+}
+
+export const logLevelVar = z
+  .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+    error: 'must be one of fatal, error, warn, info, debug, trace, silent',
+  })
+  .default('info');
+
+/** A secret: required, at least `minLength` characters; never has a default outside development. */
+export function secretVar(minLength: number, developmentDefault?: string) {
+  const schema = z
+    .string()
+    .min(
+      minLength,
+      `must be at least ${minLength} characters (generate one with: openssl rand -base64 32)`,
+    );
+  return developmentDefault === undefined ? schema : schema.default(developmentDefault);
+}

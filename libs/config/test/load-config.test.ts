@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ConfigError,
+  booleanVar,
+  databaseEnv,
+  hostPortListVar,
+  kafkaEnv,
+  loadConfig,
+  portVar,
+  secretVar,
+} from '../src/index.js';
+
+describe('loadConfig', () => {
+  it('applies documented defaults when variables are unset', () => {
+    const config = loadConfig({ ...databaseEnv, ...kafkaEnv, PORT: portVar(3001) }, {});
+    expect(config.DATABASE_URL).toBe('postgresql://postgres@127.0.0.1:5432/portcullis');
+    expect(config.KAFKA_BROKERS).toEqual(['127.0.0.1:9092']);
+    expect(config.PORT).toBe(3001);
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ PORT: portVar(8080) }, { PORT: '  ' }).PORT).toBe(8080);
+  });
+
+  it('parses values given in the environment', () => {
+    const config = loadConfig(
+      { PORT: portVar(1), KAFKA_BROKERS: hostPortListVar('x:1'), FLAG: booleanVar(false) },
+      { PORT: '4000', KAFKA_BROKERS: 'a:9092, b.example:9093', FLAG: 'yes' },
+    );
+    expect(config).toEqual({ PORT: 4000, KAFKA_BROKERS: ['a:9092', 'b.example:9093'], FLAG: true });
+  });
+
+  it('fails with a message naming a malformed variable', () => {
+    expect(() => loadConfig({ GATEWAY_PORT: portVar(8080) }, { GATEWAY_PORT: '99999' })).toThrow(
+      /GATEWAY_PORT: must be between 1 and 65535/,
+    );
+    expect(() => loadConfig(databaseEnv, { DATABASE_URL: 'mysql://x' })).toThrow(
+      /DATABASE_URL: must be a URL starting with postgresql:\/\/ or postgres:\/\//,
+    );
+  });
+
+  it('fails with a message naming a missing required variable', () => {
+    try {
+      loadConfig({ MASTER_KEY: secretVar(32), PORT: portVar(1) }, { PORT: 'abc' });
+      expect.unreachable('loadConfig should have thrown');
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      const configError = error as ConfigError;
+      expect(configError.issues.map((issue) => issue.variable).sort()).toEqual([
+        'MASTER_KEY',
+        'PORT',
+      ]);
+      expect(configError.message).toContain('MASTER_KEY');
+    }
+  });
+
+  it('never echoes the rejected value, which may be a secret', () => {
+    const secret = 'short-secret';
+    expect(() => loadConfig({ MASTER_KEY: secretVar(32) }, { MASTER_KEY: secret })).toThrow(
+      ConfigError,
+    );
+    try {
+      loadConfig({ MASTER_KEY: secretVar(32) }, { MASTER_KEY: secret });
+    } catch (error) {
+      expect((error as Error).message).not.toContain(secret);
+    }
+  });
+});

@@ -1,0 +1,88 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { type DynamicModule, type INestApplication, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import type { Logger } from 'pino';
+import { ProblemDetailsFilter } from './problem-details.filter.js';
+
+export interface ServiceOptions {
+  module: Type<unknown> | DynamicModule;
+  serviceName: string;
+  logger: Logger;
+  host: string;
+  port: number;
+  openapi?: { title: string; description: string; version: string };
+  /** Largest request body accepted, in bytes. */
+  bodyLimit?: number;
+  /** Called on the document before it is served, to add what decorators cannot express. */
+  extendOpenApi?: (document: OpenAPIObject) => OpenAPIObject;
+  trustProxy?: boolean;
+}
+
+const REQUEST_ID_PATTERN = /^[\w.:-]{1,128}$/;
+
+/** Builds a NestJS service on Fastify with problem+json errors, request ids, OpenAPI and graceful shutdown. */
+export async function createService(options: ServiceOptions): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    trustProxy: options.trustProxy ?? false,
+    // Keep a caller's request id when it is well-formed, so traces join up across services.
+    genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => {
+      const incoming = request.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID_PATTERN.test(incoming)
+        ? incoming
+        : randomUUID();
+    },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, {
+    logger: nestLogger(options.logger),
+    bufferLogs: false,
+    // Throw start-up errors to the caller instead of exiting the process.
+    abortOnError: false,
+  });
+  app.useGlobalFilters(new ProblemDetailsFilter(options.logger));
+  app.enableShutdownHooks();
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onSend', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+  if (options.openapi) serveOpenApi(app, options);
+  return app;
+}
+
+export async function startService(options: ServiceOptions): Promise<NestFastifyApplication> {
+  const app = await createService(options);
+  await app.listen(options.port, options.host);
+  options.logger.info(
+    { url: `http://${options.host}:${options.port}` },
+    `${options.serviceName} listening`,
+  );
+  return app;
+}
+
+function serveOpenApi(app: INestApplication, options: ServiceOptions): void {
+  const openapi = options.openapi!;
+  const config = new DocumentBuilder()
+    .setTitle(openapi.title)
+    .setDescription(openapi.description)
+    .setVersion(openapi.version)
+    .addBearerAuth()
+    .build();
+  const document = SwaggerModule.createDocument(app, config);
+  const finalDocument = options.extendOpenApi ? options.extendOpenApi(document) : document;
+  SwaggerModule.setup('docs', app, finalDocument, { jsonDocumentUrl: 'openapi.json' });
+}
+
+/** Routes Nest's own log lines into pino, so every line is JSON with the trace id. */
+function nestLogger(logger: Logger) {
+  return {
+    log: (message: unknown, context?: string) => logger.debug({ context }, String(message)),
+    error: (message: unknown, trace?: string, context?: string) =>
+      logger.error({ context, trace }, String(message)),
+    warn: (message: unknown, context?: string) => logger.warn({ context }, String(message)),
+    debug: (message: unknown, context?: string) => logger.debug({ context }, String(message)),
+    verbose: (message: unknown, context?: string) => logger.trace({ context }, String(message)),
+  };
+}

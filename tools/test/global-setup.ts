@@ -1,0 +1,46 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const root = resolve(import.meta.dirname, '../..');
+
+/** The test stack: its own database and broker, so `npm start` can run beside the tests. */
+export const TEST_DATABASE_URL =
+  process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/portcullis_test';
+export const TEST_KAFKA_PORT = process.env.TEST_KAFKA_PORT ?? '19092';
+
+export default async function setup(): Promise<void> {
+  process.env.DATABASE_URL = TEST_DATABASE_URL;
+  process.env.KAFKA_BROKERS = `127.0.0.1:${TEST_KAFKA_PORT}`;
+  process.env.REDIS_URL ??= 'redis://127.0.0.1:6379';
+  process.env.NODE_ENV = 'test';
+  process.env.LOG_LEVEL ??= 'warn';
+
+  await Promise.all([prepareDatabase(), startKafka()]);
+}
+
+async function prepareDatabase(): Promise<void> {
+  const enginePath = resolve(root, 'tools/db/schema-engine.ts');
+  if (!existsSync(enginePath)) return;
+  const engine = (await import(enginePath)) as {
+    resetDatabase(url: string, options?: { force?: boolean }): Promise<void>;
+  };
+  await engine.resetDatabase(TEST_DATABASE_URL, { force: true });
+}
+
+async function startKafka(): Promise<void> {
+  const script = resolve(root, 'infra/kafka/kafka.sh');
+  if (!existsSync(script)) return;
+  await run('bash', [script, 'start'], {
+    cwd: root,
+    env: {
+      ...process.env,
+      PORTCULLIS_KAFKA_PORT: TEST_KAFKA_PORT,
+      PORTCULLIS_KAFKA_CONTROLLER_PORT: String(Number(TEST_KAFKA_PORT) + 1),
+      PORTCULLIS_KAFKA_DIR: resolve(root, '.var/kafka-test'),
+    },
+    timeout: 180_000,
+  });
+}
