@@ -67,8 +67,9 @@ cmd_fetch() {
   local tmp="$LIBS_DIR.tmp.$$"
   rm -rf "$tmp"
   log "fetching Kafka jars from Maven Central into $LIBS_DIR"
-  mvn -q -B -Dstyle.color=never -f "$POM" dependency:copy-dependencies \
-    -DincludeScope=runtime -DoutputDirectory="$tmp"
+  # Maven's console library prints colour resets even with -q -B; strip them.
+  mvn -q -B -f "$POM" dependency:copy-dependencies \
+    -DincludeScope=runtime -DoutputDirectory="$tmp" 2>&1 | sed 's/\x1b\[[0-9;]*m//g' >&2
   ls "$tmp"/kafka_2.13-*.jar >/dev/null 2>&1 || die "fetch produced no kafka_2.13 jar in $tmp"
   pom_stamp >"$tmp/.stamp"
   # Swap in whole, so a half-copied folder is never taken for a complete one.
@@ -134,7 +135,7 @@ cmd_start() {
   # setsid: the broker outlives the shell and terminal that started it (no SIGINT from Ctrl-C).
   # 8>&- 9>&-: the broker must not inherit (and so hold) the lock files.
   # shellcheck disable=SC2086  # HEAP_OPTS holds several flags
-  setsid "$JAVA" $HEAP_OPTS -XX:+UseG1GC -Djava.awt.headless=true \
+  setsid "$JAVA" $HEAP_OPTS -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
     -Dlog4j.configuration="file:$SCRIPT_DIR/log4j.properties" \
     -Dkafka.logs.dir="$LOGS_DIR" \
     -cp "$LIBS_DIR/*" kafka.Kafka "$PROPS" \
@@ -160,6 +161,7 @@ cmd_wait() {
   probe="$SCRIPT_DIR/describe-cluster.ts"
   while ((SECONDS < deadline)); do
     if [[ -f "$PID_FILE" ]] && ! running_pid >/dev/null; then
+      rm -f "$PID_FILE"
       print_log_tail
       die "broker process exited; see $LOGS_DIR"
     fi

@@ -19,6 +19,20 @@ export default async function setup(): Promise<void> {
   process.env.LOG_LEVEL ??= 'warn';
 
   await Promise.all([prepareDatabase(), startKafka()]);
+  await createTopics();
+}
+
+/** Topics exist before any test subscribes (auto-creation is off, as in production). */
+async function createTopics(): Promise<void> {
+  // Source paths: the global setup runs before the source resolve condition applies.
+  const { TOPIC_SPECS } = (await import(
+    resolve(root, 'libs/contracts/src/index.ts')
+  )) as typeof import('@portcullis/contracts');
+  const { createKafka, ensureTopics } = (await import(
+    resolve(root, 'libs/kafka/src/index.ts')
+  )) as typeof import('@portcullis/kafka');
+  const kafka = createKafka({ brokers: [`127.0.0.1:${TEST_KAFKA_PORT}`], clientId: 'test-setup' });
+  await ensureTopics(kafka, TOPIC_SPECS);
 }
 
 async function prepareDatabase(): Promise<void> {

@@ -23,7 +23,11 @@ export function recordRejection(error: unknown): string | undefined {
     const current = pending.pop();
     if (typeof current !== 'object' || current === null || seen.has(current)) continue;
     seen.add(current);
-    const { type, cause, errors } = current as { type?: unknown; cause?: unknown; errors?: unknown };
+    const { type, cause, errors } = current as {
+      type?: unknown;
+      cause?: unknown;
+      errors?: unknown;
+    };
     if (typeof type === 'string' && RECORD_LEVEL_ERRORS.has(type)) return type;
     pending.push(cause);
     if (Array.isArray(errors)) pending.push(...errors);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Admin, Kafka } from 'kafkajs';
@@ -24,6 +24,7 @@ const topics = {
   stop: `test.kafka.pc.${run}.stop`,
   overflow: `test.kafka.pc.${run}.overflow`,
   replay: `test.kafka.pc.${run}.replay`,
+  rejected: `test.kafka.pc.${run}.rejected`,
 };
 
 function events(count: number, apps = 4): TestEvent[] {
@@ -199,6 +200,38 @@ describe('EventProducer → runConsumer (shared broker)', () => {
     const received = await consumeAll(kafka, topics.overflow, `pc-overflow-${run}`, sent.length);
     expect(new Set(received.map((m) => m.eventId)).size).toBe(sent.length);
     expect(seqsByApp(received)).toEqual(expectedSeqsByApp(sent));
+  });
+
+  it('sets aside an event Kafka refuses, without holding up the events around it', async () => {
+    // One big batch, so the refusal has to be isolated by splitting it.
+    const producer = new EventProducer({
+      kafka,
+      spoolDir,
+      name: `pc-rejected-${run}`,
+      maxBatchBytes: 8 * 1024 * 1024,
+    });
+    await producer.start();
+    // One key: one partition, so the order of arrival is defined.
+    const [a, b, c, d] = events(4, 1);
+    // Over the broker's default message.max.bytes (1 MiB).
+    const huge = { ...events(1, 1)[0]!, seq: 99, padding: 'x'.repeat(1_200_000) };
+    const sent = [a!, b!, huge, c!, d!];
+    for (const event of sent) producer.publish(topics.rejected, event.appId, event);
+    await producer.flush(30_000);
+    expect(producer.queueDepth).toBe(0);
+    expect(producer.spoolDepth).toBe(0);
+    await producer.stop();
+
+    const rejected = readFileSync(join(spoolDir, `pc-rejected-${run}.rejected.ndjson`), 'utf8')
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => z.object({ rejected: z.string(), id: z.string() }).parse(JSON.parse(line)));
+    expect(rejected).toEqual([{ rejected: 'MESSAGE_TOO_LARGE', id: huge.id }]);
+
+    const delivered = [a!, b!, c!, d!];
+    expect(await countMessages(kafka, topics.rejected)).toBe(delivered.length);
+    const received = await consumeAll(kafka, topics.rejected, `pc-rejected-${run}`, 4);
+    expect(received.map((m) => m.eventId)).toEqual(delivered.map((e) => e.id));
   });
 
   it('replays at start what an earlier run left in its spool', async () => {

@@ -67,6 +67,8 @@ describe('EventProducer spool across a broker outage (dedicated broker)', () => 
   let spoolDir: string;
 
   beforeAll(async () => {
+    // A run that died half-way may have left its broker running: start from a clean one.
+    await stopBroker(broker);
     rmSync(broker.dir, { recursive: true, force: true });
     await startBroker(broker);
     kafka = createKafka({ brokers, clientId: 'kafka-spool-test' });

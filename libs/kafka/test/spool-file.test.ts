@@ -85,6 +85,23 @@ describe('SpoolFile', () => {
     expect(ids(spool.readBatch(10).records)).toEqual(['event-3']);
   });
 
+  it('caps a batch by bytes, but always returns at least one record', () => {
+    const spool = open();
+    spool.append([record(1), record(2), record(3)]);
+    const lineBytes = Buffer.byteLength(encodeSpoolLine(record(1)));
+    expect(ids(spool.readBatch(10, lineBytes * 2).records)).toEqual(['event-1', 'event-2']);
+    expect(ids(spool.readBatch(10, 1).records)).toEqual(['event-1']);
+  });
+
+  it('sets rejected records aside in a file of their own, with the reason', () => {
+    const spool = open();
+    spool.appendRejected([record(5)], 'MESSAGE_TOO_LARGE');
+    const [line, ...rest] = readFileSync(spool.rejectedPath, 'utf8').split('\n');
+    expect(rest).toEqual(['']);
+    expect(JSON.parse(line!)).toMatchObject({ rejected: 'MESSAGE_TOO_LARGE', id: 'event-5' });
+    expect(spool.depth).toBe(0);
+  });
+
   it('truncates the file once everything is acknowledged', () => {
     const spool = open();
     spool.append([record(1), record(2)]);
