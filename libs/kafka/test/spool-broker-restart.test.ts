@@ -61,94 +61,99 @@ function expectPublishOrderPerPartition(received: ConsumedMessage[], sent: TestE
   }
 }
 
-describe('EventProducer spool across a broker outage (dedicated broker)', () => {
-  const topic = `test.kafka.spool.${randomUUID().slice(0, 8)}`;
-  let kafka: Kafka;
-  let spoolDir: string;
+describe(
+  'EventProducer spool across a broker outage (dedicated broker)',
+  { timeout: 180_000 },
+  () => {
+    const topic = `test.kafka.spool.${randomUUID().slice(0, 8)}`;
+    let kafka: Kafka;
+    let spoolDir: string;
 
-  beforeAll(async () => {
-    // A run that died half-way may have left its broker running: start from a clean one.
-    await stopBroker(broker);
-    rmSync(broker.dir, { recursive: true, force: true });
-    await startBroker(broker);
-    kafka = createKafka({ brokers, clientId: 'kafka-spool-test' });
-    await ensureTopics(kafka, [{ name: topic, partitions: 3, retentionMs: 3_600_000 }]);
-    spoolDir = mkdtempSync(join(tmpdir(), 'portcullis-kafka-spool-'));
-  });
+    beforeAll(async () => {
+      // A run that died half-way may have left its broker running: start from a clean one.
+      await stopBroker(broker);
+      rmSync(broker.dir, { recursive: true, force: true });
+      await startBroker(broker);
+      kafka = createKafka({ brokers, clientId: 'kafka-spool-test' });
+      await ensureTopics(kafka, [{ name: topic, partitions: 3, retentionMs: 3_600_000 }]);
+      spoolDir = mkdtempSync(join(tmpdir(), 'portcullis-kafka-spool-'));
+    });
 
-  afterAll(async () => {
-    await stopBroker(broker);
-    rmSync(broker.dir, { recursive: true, force: true });
-    if (spoolDir) rmSync(spoolDir, { recursive: true, force: true });
-  });
+    afterAll(async () => {
+      await stopBroker(broker);
+      rmSync(broker.dir, { recursive: true, force: true });
+      if (spoolDir) rmSync(spoolDir, { recursive: true, force: true });
+    });
 
-  it('spools while the broker is down, then delivers every event once and in order', async () => {
-    const producer = new EventProducer({ kafka, spoolDir, name: 'outage', maxBackoffMs: 1000 });
-    await producer.start();
-    const before = events(10);
-    for (const event of before) producer.publish(topic, event.appId, event);
-    await producer.flush(20_000);
-    expect(producer.spoolDepth).toBe(0);
+    it('spools while the broker is down, then delivers every event once and in order', async () => {
+      const producer = new EventProducer({ kafka, spoolDir, name: 'outage', maxBackoffMs: 1000 });
+      await producer.start();
+      const before = events(10);
+      for (const event of before) producer.publish(topic, event.appId, event);
+      await producer.flush(20_000);
+      expect(producer.spoolDepth).toBe(0);
 
-    await stopBroker(broker);
-    const during = events(300, before.length);
-    for (const event of during) producer.publish(topic, event.appId, event);
-    await expect.poll(() => producer.spoolDepth, { timeout: 30_000 }).toBe(during.length);
-    expect(producer.queueDepth).toBe(0);
-    // On disk, in publish order.
-    expect(spooledIds(producer.spoolPath)).toEqual(during.map((event) => event.id));
+      await stopBroker(broker);
+      const during = events(300, before.length);
+      for (const event of during) producer.publish(topic, event.appId, event);
+      await expect.poll(() => producer.spoolDepth, { timeout: 30_000 }).toBe(during.length);
+      expect(producer.queueDepth).toBe(0);
+      // On disk, in publish order.
+      expect(spooledIds(producer.spoolPath)).toEqual(during.map((event) => event.id));
 
-    await startBroker(broker);
-    await producer.flush(60_000);
-    expect(producer.spoolDepth).toBe(0);
-    expect(statSync(producer.spoolPath).size).toBe(0);
-    await producer.stop();
+      await startBroker(broker);
+      await producer.flush(60_000);
+      expect(producer.spoolDepth).toBe(0);
+      expect(statSync(producer.spoolPath).size).toBe(0);
+      await producer.stop();
 
-    const sent = [...before, ...during];
-    expect(await countMessages(kafka, topic)).toBe(sent.length);
-    const received = await consumeAll(kafka, topic, `spool-outage-${randomUUID()}`, sent.length);
-    expect(received.map((m) => m.eventId).sort()).toEqual(sent.map((e) => e.id).sort());
-    for (const message of received) expect(testEvent.parse(message.value).id).toBe(message.eventId);
-    expectPublishOrderPerPartition(received, sent);
-  });
+      const sent = [...before, ...during];
+      expect(await countMessages(kafka, topic)).toBe(sent.length);
+      const received = await consumeAll(kafka, topic, `spool-outage-${randomUUID()}`, sent.length);
+      expect(received.map((m) => m.eventId).sort()).toEqual(sent.map((e) => e.id).sort());
+      for (const message of received)
+        expect(testEvent.parse(message.value).id).toBe(message.eventId);
+      expectPublishOrderPerPartition(received, sent);
+    });
 
-  it('replays after a crash what the crashed process had spooled', async () => {
-    const crashTopic = `${topic}.crash`;
-    await ensureTopics(kafka, [{ name: crashTopic, partitions: 3, retentionMs: 3_600_000 }]);
-    await stopBroker(broker);
+    it('replays after a crash what the crashed process had spooled', async () => {
+      const crashTopic = `${topic}.crash`;
+      await ensureTopics(kafka, [{ name: crashTopic, partitions: 3, retentionMs: 3_600_000 }]);
+      await stopBroker(broker);
 
-    const child = await runChild(
-      process.execPath,
-      [
-        '--import',
-        resolve(import.meta.dirname, 'support/resolve-ts.ts'),
-        resolve(import.meta.dirname, 'support/crashing-producer.ts'),
-        brokers.join(','),
-        spoolDir,
-        'crash',
-        crashTopic,
-        '40',
-      ],
-      { timeout: 60_000 },
-    );
-    const crashed = z
-      .object({ spoolDepth: z.number(), sent: z.array(testEvent) })
-      .parse(JSON.parse(child.stdout));
-    expect(crashed.spoolDepth).toBe(40);
-    // It died holding the lock: the next producer must take the stale lock over.
-    expect(existsSync(join(spoolDir, 'crash.spool.lock'))).toBe(true);
+      const child = await runChild(
+        process.execPath,
+        [
+          '--import',
+          resolve(import.meta.dirname, 'support/resolve-ts.ts'),
+          resolve(import.meta.dirname, 'support/crashing-producer.ts'),
+          brokers.join(','),
+          spoolDir,
+          'crash',
+          crashTopic,
+          '40',
+        ],
+        { timeout: 60_000 },
+      );
+      const crashed = z
+        .object({ spoolDepth: z.number(), sent: z.array(testEvent) })
+        .parse(JSON.parse(child.stdout));
+      expect(crashed.spoolDepth).toBe(40);
+      // It died holding the lock: the next producer must take the stale lock over.
+      expect(existsSync(join(spoolDir, 'crash.spool.lock'))).toBe(true);
 
-    await startBroker(broker);
-    const producer = new EventProducer({ kafka, spoolDir, name: 'crash' });
-    await producer.start();
-    expect(producer.spoolDepth).toBe(40);
-    await producer.flush(60_000);
-    expect(producer.spoolDepth).toBe(0);
-    await producer.stop();
+      await startBroker(broker);
+      const producer = new EventProducer({ kafka, spoolDir, name: 'crash' });
+      await producer.start();
+      expect(producer.spoolDepth).toBe(40);
+      await producer.flush(60_000);
+      expect(producer.spoolDepth).toBe(0);
+      await producer.stop();
 
-    expect(await countMessages(kafka, crashTopic)).toBe(40);
-    const received = await consumeAll(kafka, crashTopic, `spool-crash-${randomUUID()}`, 40);
-    expect(received.map((m) => m.eventId).sort()).toEqual(crashed.sent.map((e) => e.id).sort());
-    expectPublishOrderPerPartition(received, crashed.sent);
-  });
-});
+      expect(await countMessages(kafka, crashTopic)).toBe(40);
+      const received = await consumeAll(kafka, crashTopic, `spool-crash-${randomUUID()}`, 40);
+      expect(received.map((m) => m.eventId).sort()).toEqual(crashed.sent.map((e) => e.id).sort());
+      expectPublishOrderPerPartition(received, crashed.sent);
+    });
+  },
+);
