@@ -58,6 +58,22 @@ export const identityEnv = {
   /** Signing algorithm for new keys: ES256 (default), EdDSA or RS256. */
   SIGNING_ALG: z.enum(['ES256', 'EdDSA', 'RS256']).default('ES256'),
   SIGNING_KEY_ROTATION_DAYS: positiveIntVar(30),
+  /** How long a new signing key is published in the JWKS before it signs (longer than verifiers' JWKS cache). */
+  SIGNING_KEY_PUBLISH_AHEAD_SECONDS: positiveIntVar(3600),
+  /** How often each replica checks the signing-key schedule and reloads the keys. */
+  SIGNING_KEY_CHECK_INTERVAL_SECONDS: positiveIntVar(60),
+  /** PEM certificate and key: when both are set, identity also serves HTTPS asking for client certificates (RFC 8705). */
+  IDENTITY_TLS_CERT_FILE: z.string().optional(),
+  IDENTITY_TLS_KEY_FILE: z.string().optional(),
+  /** Port of the mutual-TLS listener (0 picks a free one). */
+  IDENTITY_MTLS_PORT: z.coerce.number().int().min(0).max(65535).default(3443),
+  /** Public base URL of the mutual-TLS listener, for `mtls_endpoint_aliases` (default: https://<issuer host>:<port>). */
+  IDENTITY_MTLS_URL: urlVar(undefined, ['https']).optional(),
+  /** Failed client authentications allowed per client id per window (a source address gets 5×). */
+  CLIENT_AUTH_MAX_FAILURES: positiveIntVar(10),
+  CLIENT_AUTH_FAILURE_WINDOW_SECONDS: positiveIntVar(300),
+  /** How stale the token endpoint's view of credentials and subscriptions may be on other replicas (0 = check every request). */
+  TOKEN_CACHE_MAX_STALENESS_MS: z.coerce.number().int().min(0).max(5_000).default(250),
   /** Where the catalog-as-code file is applied from at start-up (optional). */
   CATALOG_FILE: z.string().optional(),
   /** Public URL of the portal, for links in notifications. */

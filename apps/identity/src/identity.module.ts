@@ -8,6 +8,10 @@ import {
 import type { Logger } from 'pino';
 import { AuditTrailModule } from './audit-trail/audit-trail.module.js';
 import { AuthModule } from './auth/auth.module.js';
+import { ManagementApiModule } from './auth/management-api.module.js';
+import { GatewayFeedModule } from './gateway-feed/gateway-feed.module.js';
+import { CredentialsModule } from './credentials/credentials.module.js';
+import { OAuthModule } from './oauth/oauth.module.js';
 import type { IdentityConfig } from './config.js';
 
 @Module({})
@@ -25,7 +29,11 @@ export class IdentityModule {
         }),
         AuthModule,
         AuditTrailModule,
+        GatewayFeedModule,
         // Feature modules are added below, one per folder.
+        OAuthModule,
+        CredentialsModule,
+        ManagementApiModule,
       ],
       controllers: [HealthController],
       providers: [{ provide: READINESS_CHECKS, useExisting: PLATFORM_READINESS_CHECKS }],

@@ -200,6 +200,7 @@ describe('a freshly migrated database', () => {
         source: 'gateway',
         data: { decision: 'deny' },
         chain: 'p0',
+        chainSeq: 1,
         hash: 'h1',
       },
     });
@@ -216,6 +217,7 @@ describe('a freshly migrated database', () => {
         source: 'gateway',
         data: {},
         chain: 'p0',
+        chainSeq: 1,
         hash: 'h1',
       },
     });

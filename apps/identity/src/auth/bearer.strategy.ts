@@ -74,8 +74,12 @@ export class BearerStrategy extends PassportStrategy(Strategy, 'bearer') {
     for (const membership of user.teamMemberships) {
       for (const api of membership.team.ownedApis) approverApiIds.add(api.id);
     }
+    // Whoever enrolled TOTP always gives it; privileged roles must when the platform requires it.
+    // Approvers through team ownership count as approvers here too.
     const needsMfa =
-      this.config.IDENTITY_REQUIRE_MFA && roles.some((role) => MFA_ROLES.includes(role));
+      user.totpEnabled ||
+      (this.config.IDENTITY_REQUIRE_MFA &&
+        (approverApiIds.size > 0 || roles.some((role) => MFA_ROLES.includes(role))));
     return {
       kind: 'user',
       userId: user.id,

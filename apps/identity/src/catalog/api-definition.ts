@@ -1,0 +1,190 @@
+import { gatewayApiSettingsSchema } from '@portcullis/contracts';
+import { z } from 'zod';
+import { slugSchema } from '../teams/team-schemas.js';
+
+const approvalModeSchema = z.enum(['auto', 'manual']);
+const httpMethodSchema = z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', '*']);
+
+export const scopeSchema = z.strictObject({
+  name: z
+    .string()
+    .min(1)
+    .max(100)
+    .regex(/^[a-zA-Z][\w:.-]*$/, 'must be letters, digits and : . _ -'),
+  description: z.string().max(500).nullable().default(null),
+});
+
+export const routeSchema = z.strictObject({
+  method: z
+    .string()
+    .transform((value) => value.toUpperCase())
+    .pipe(httpMethodSchema),
+  /** Below basePath, `{param}` segments and an optional trailing `/**`. */
+  pathPattern: z
+    .string()
+    .max(500)
+    .regex(/^\/[\w\-./{}*~]*$/, 'must start with / and contain only path characters'),
+  requiredScopes: z.array(z.string()).default([]),
+});
+
+export const planSchema = z.strictObject({
+  name: z.string().min(1).max(64),
+  description: z.string().max(500).nullable().default(null),
+  ratePerSecond: z.number().int().positive().max(1_000_000),
+  /** Token-bucket size; defaults to twice the rate. */
+  burst: z.number().int().positive().max(10_000_000).optional(),
+  monthlyQuota: z.number().int().positive().nullable().default(null),
+  /** Overrides the API's approval mode in both environments when set. */
+  approvalMode: approvalModeSchema.nullable().default(null),
+});
+
+const approvalSchema = z.strictObject({
+  sandbox: approvalModeSchema.default('auto'),
+  production: approvalModeSchema.default('manual'),
+});
+
+/** The editable fields of an API, each without defaults (PATCH takes any subset). */
+const apiFields = {
+  name: z.string().trim().min(1).max(100),
+  basePath: z
+    .string()
+    .max(200)
+    .regex(/^\/[a-z0-9][a-z0-9\-_/]*[a-z0-9]$/, 'must look like /name (lower case, no trailing /)'),
+  upstreamUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2000),
+  description: z.string().max(5000).nullable(),
+  openapiDocument: z.record(z.string(), z.unknown()).nullable(),
+  authMethods: z
+    .array(z.enum(['api_key', 'oauth2_client_credentials', 'basic']))
+    .min(1)
+    .transform((methods) => [...new Set(methods)].sort()),
+  tokenLifetimeSeconds: z.number().int().min(60).max(86_400),
+  approval: approvalSchema,
+  scopes: z.array(scopeSchema).max(200),
+  routes: z.array(routeSchema).max(1000),
+  plans: z.array(planSchema).max(50),
+  settings: gatewayApiSettingsSchema,
+};
+
+/** Checks that need the whole definition: unique names, routes naming defined scopes. */
+function checkConsistency(
+  value: {
+    scopes?: z.output<typeof scopeSchema>[];
+    routes?: z.output<typeof routeSchema>[];
+    plans?: z.output<typeof planSchema>[];
+  },
+  context: z.RefinementCtx,
+): void {
+  const duplicates = (names: string[], path: string) => {
+    const seen = new Set<string>();
+    names.forEach((name, index) => {
+      if (seen.has(name)) {
+        context.addIssue({ code: 'custom', message: `duplicate "${name}"`, path: [path, index] });
+      }
+      seen.add(name);
+    });
+  };
+  if (value.scopes)
+    duplicates(
+      value.scopes.map((scope) => scope.name),
+      'scopes',
+    );
+  if (value.plans)
+    duplicates(
+      value.plans.map((plan) => plan.name),
+      'plans',
+    );
+  if (value.routes) {
+    duplicates(
+      value.routes.map((route) => `${route.method} ${route.pathPattern}`),
+      'routes',
+    );
+  }
+  if (value.scopes && value.routes) {
+    const defined = new Set(value.scopes.map((scope) => scope.name));
+    value.routes.forEach((route, index) => {
+      route.requiredScopes.forEach((scope, scopeIndex) => {
+        if (!defined.has(scope)) {
+          context.addIssue({
+            code: 'custom',
+            message: `scope "${scope}" is not defined in scopes`,
+            path: ['routes', index, 'requiredScopes', scopeIndex],
+          });
+        }
+      });
+    });
+  }
+}
+
+const definitionShape = {
+  slug: slugSchema,
+  name: apiFields.name,
+  basePath: apiFields.basePath,
+  upstreamUrl: apiFields.upstreamUrl,
+  description: apiFields.description.default(null),
+  openapiDocument: apiFields.openapiDocument.default(null),
+  authMethods: apiFields.authMethods.default(['oauth2_client_credentials']),
+  tokenLifetimeSeconds: apiFields.tokenLifetimeSeconds.default(900),
+  approval: approvalSchema.default({ sandbox: 'auto', production: 'manual' }),
+  scopes: apiFields.scopes.default([]),
+  routes: apiFields.routes.default([]),
+  plans: apiFields.plans.default([]),
+  settings: gatewayApiSettingsSchema.default(gatewayApiSettingsSchema.parse({})),
+};
+
+/** `POST /v1/apis`: a whole API, owned by a team. */
+export const createApiSchema = z
+  .strictObject({ ...definitionShape, ownerTeamId: z.uuid() })
+  .superRefine(checkConsistency);
+export type CreateApiInput = z.infer<typeof createApiSchema>;
+
+/** `PATCH /v1/apis/:slug`: any subset; given collections replace the current ones. */
+export const patchApiSchema = z
+  .strictObject({
+    name: apiFields.name.optional(),
+    basePath: apiFields.basePath.optional(),
+    upstreamUrl: apiFields.upstreamUrl.optional(),
+    description: apiFields.description.optional(),
+    openapiDocument: apiFields.openapiDocument.optional(),
+    authMethods: apiFields.authMethods.optional(),
+    tokenLifetimeSeconds: apiFields.tokenLifetimeSeconds.optional(),
+    approval: approvalSchema.partial().optional(),
+    scopes: apiFields.scopes.optional(),
+    routes: apiFields.routes.optional(),
+    plans: apiFields.plans.optional(),
+    settings: gatewayApiSettingsSchema.optional(),
+    ownerTeamId: z.uuid().optional(),
+    /** The version you edited; a different current version is a 409 (lost-update guard). */
+    version: z.number().int().positive().optional(),
+  })
+  .superRefine(checkConsistency);
+export type PatchApiInput = z.infer<typeof patchApiSchema>;
+
+/** A catalog-as-code entry: the same definition, owner named by team slug. */
+export const fileApiSchema = z
+  .strictObject({ ...definitionShape, ownerTeam: slugSchema })
+  .superRefine(checkConsistency);
+
+/** What the writer stores: every field resolved, owner by id. */
+export interface ApiDefinition {
+  slug: string;
+  name: string;
+  basePath: string;
+  upstreamUrl: string;
+  description: string | null;
+  openapiDocument: Record<string, unknown> | null;
+  authMethods: ('api_key' | 'oauth2_client_credentials' | 'basic')[];
+  tokenLifetimeSeconds: number;
+  approval: { sandbox: 'auto' | 'manual'; production: 'auto' | 'manual' };
+  scopes: { name: string; description: string | null }[];
+  routes: { method: string; pathPattern: string; requiredScopes: string[] }[];
+  plans: {
+    name: string;
+    description: string | null;
+    ratePerSecond: number;
+    burst?: number;
+    monthlyQuota: number | null;
+    approvalMode: 'auto' | 'manual' | null;
+  }[];
+  settings: z.output<typeof gatewayApiSettingsSchema>;
+  ownerTeamId: string;
+}

@@ -1,0 +1,110 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import {
+  ApiBody,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiForbiddenResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { ZodValidationPipe } from '@portcullis/nest-service';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { CurrentUser, Protected } from '../auth/decorators.js';
+import type { UserPrincipal } from '../auth/principal.js';
+import {
+  createCredentialSchema,
+  rotateCredentialSchema,
+  type CreateCredentialRequest,
+  type RotateCredentialRequest,
+} from './credential-requests.js';
+import type { CredentialView } from './credential-view.js';
+import {
+  CredentialsService,
+  type IssuedCredential,
+  type RequestOrigin,
+} from './credentials.service.js';
+
+@ApiTags('credentials')
+@Controller('v1/applications/:appId/credentials')
+@Protected({ roles: ['developer'] })
+@ApiForbiddenResponse({ description: 'Not a member of the application’s team' })
+export class CredentialsController {
+  constructor(private readonly credentials: CredentialsService) {}
+
+  @Post()
+  @ApiOperation({
+    summary: 'Create a credential',
+    description:
+      'Needs an approved subscription of the application in that environment. The API key or ' +
+      'client secret is in this response only.',
+  })
+  @ApiBody({ schema: z.toJSONSchema(createCredentialSchema, { io: 'input' }) as object })
+  @ApiCreatedResponse({ description: 'The credential, with its secret shown once' })
+  @ApiConflictResponse({ description: 'No approved subscription in that environment' })
+  async create(
+    @Param('appId') appId: string,
+    @Body(new ZodValidationPipe(createCredentialSchema)) body: CreateCredentialRequest,
+    @CurrentUser() user: UserPrincipal,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<IssuedCredential> {
+    void reply.status(201).header('cache-control', 'no-store');
+    return this.credentials.create(appId, body, origin(user, request));
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List the application’s credentials (never their secrets)' })
+  @ApiOkResponse({ description: 'Credentials' })
+  async list(
+    @Param('appId') appId: string,
+    @CurrentUser() user: UserPrincipal,
+  ): Promise<{ items: CredentialView[] }> {
+    return { items: await this.credentials.list(appId, user) };
+  }
+
+  @Post(':credentialId/rotate')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Rotate a credential',
+    description:
+      'Issues a replacement (same client id for OAuth clients); the old one keeps working until ' +
+      'graceUntil (default 24 h, at most 30 days).',
+  })
+  @ApiBody({ schema: z.toJSONSchema(rotateCredentialSchema, { io: 'input' }) as object })
+  @ApiOkResponse({ description: 'The new credential, with its secret shown once' })
+  async rotate(
+    @Param('appId') appId: string,
+    @Param('credentialId') credentialId: string,
+    @Body(new ZodValidationPipe(rotateCredentialSchema)) body: RotateCredentialRequest,
+    @CurrentUser() user: UserPrincipal,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<IssuedCredential> {
+    void reply.header('cache-control', 'no-store');
+    return this.credentials.rotate(appId, credentialId, body, origin(user, request));
+  }
+
+  @Post(':credentialId/revoke')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Revoke a credential now (gateways refuse it within a second)' })
+  @ApiOkResponse({ description: 'The revoked credential' })
+  async revoke(
+    @Param('appId') appId: string,
+    @Param('credentialId') credentialId: string,
+    @CurrentUser() user: UserPrincipal,
+    @Req() request: FastifyRequest,
+  ): Promise<CredentialView> {
+    return this.credentials.revoke(appId, credentialId, origin(user, request));
+  }
+}
+
+function origin(user: UserPrincipal, request: FastifyRequest): RequestOrigin {
+  const userAgent = request.headers['user-agent'];
+  return {
+    user,
+    sourceIp: request.ip,
+    userAgent: typeof userAgent === 'string' ? userAgent.slice(0, 1024) : null,
+  };
+}

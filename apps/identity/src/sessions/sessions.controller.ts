@@ -1,0 +1,46 @@
+import { Body, Controller, Delete, HttpCode, Post } from '@nestjs/common';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ZodValidationPipe } from '@portcullis/nest-service';
+import { CurrentUser, Protected, type UserPrincipal } from '../auth/index.js';
+import { CurrentRequestMeta, type RequestMeta } from '../auth/request-meta.js';
+import { ApiProblems, ApiZodBody } from '../auth/zod-openapi.js';
+import { signInSchema, type SignInInput } from './session-schemas.js';
+import { SessionsService } from './sessions.service.js';
+
+@ApiTags('sessions')
+@Controller('v1/sessions')
+export class SessionsController {
+  constructor(private readonly sessions: SessionsService) {}
+
+  @Post()
+  @HttpCode(201)
+  @ApiOperation({
+    summary: 'Sign in',
+    description:
+      'Returns a session token (`pcl_sess_…`). With `mfaRequired`, the token works only for the MFA routes until `POST /v1/sessions/current/mfa` (or TOTP enrolment) succeeds. Five failures in a row lock the account for 15 minutes; every failure gets the same 401.',
+  })
+  @ApiZodBody(signInSchema)
+  @ApiResponse({
+    status: 201,
+    description: '`{ token, expiresAt, mfaRequired, mfaEnrolmentRequired }`',
+  })
+  @ApiProblems(400, 401)
+  signIn(
+    @Body(new ZodValidationPipe(signInSchema)) body: SignInInput,
+    @CurrentRequestMeta() meta: RequestMeta,
+  ) {
+    return this.sessions.signIn(body, meta);
+  }
+
+  @Delete('current')
+  @HttpCode(204)
+  @Protected({ roles: ['developer'], allowPendingMfa: true })
+  @ApiOperation({ summary: 'Sign out (revokes this session token)' })
+  @ApiProblems(401, 403)
+  async signOut(
+    @CurrentUser() user: UserPrincipal,
+    @CurrentRequestMeta() meta: RequestMeta,
+  ): Promise<void> {
+    await this.sessions.signOut(user, meta);
+  }
+}

@@ -1,0 +1,158 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { decodeHashKey, generateOpaqueToken, keyedHash } from '@portcullis/crypto';
+import type { PrismaClient, User } from '@portcullis/db';
+import { CONFIG, PRISMA, problems } from '@portcullis/nest-service';
+import { ManagementEvents } from '../audit-trail/management-events.js';
+import type { UserPrincipal } from '../auth/index.js';
+import { actorOf, type RequestMeta } from '../auth/request-meta.js';
+import type { IdentityConfig } from '../config.js';
+import { PasswordHasher } from '../users/password-hasher.js';
+import type { SignInInput } from './session-schemas.js';
+import { LOCKOUT_MS, MAX_FAILED_SIGN_INS, SIGN_IN_FAILED } from './sign-in-policy.js';
+
+const MFA_ROLES = new Set(['approver', 'security', 'admin']);
+
+@Injectable()
+export class SessionsService {
+  private readonly hashKey: Buffer;
+
+  constructor(
+    @Inject(PRISMA) private readonly prisma: PrismaClient,
+    @Inject(CONFIG) private readonly config: IdentityConfig,
+    private readonly hasher: PasswordHasher,
+    private readonly events: ManagementEvents,
+  ) {
+    this.hashKey = decodeHashKey(config.CREDENTIAL_HASH_KEY);
+  }
+
+  async signIn(input: SignInInput, meta: RequestMeta) {
+    const user = await this.prisma.user.findUnique({
+      where: { email: input.email },
+      include: {
+        roleAssignments: { select: { role: true } },
+        // Owning an API makes its team's members approvers: they count as privileged too.
+        teamMemberships: {
+          select: { team: { select: { _count: { select: { ownedApis: true } } } } },
+        },
+      },
+    });
+    const now = new Date();
+    if (!user) {
+      await this.hasher.verifyDummy(input.password);
+      this.failed(null, input.email, 'unknown_user', meta);
+      throw problems.unauthorized(SIGN_IN_FAILED);
+    }
+    const locked = user.lockedUntil !== null && user.lockedUntil > now;
+    // Verify even when locked or disabled, so the answer time tells nothing about the account.
+    const passwordOk = await this.hasher.verify(user.passwordHash, input.password);
+    if (user.status !== 'active' || locked) {
+      this.failed(user, input.email, locked ? 'locked' : 'disabled', meta);
+      throw problems.unauthorized(SIGN_IN_FAILED);
+    }
+    if (!passwordOk) {
+      await this.recordFailure(user, 'wrong_password', meta);
+      throw problems.unauthorized(SIGN_IN_FAILED);
+    }
+
+    const token = generateOpaqueToken('pcl_sess');
+    const expiresAt = new Date(now.getTime() + this.config.SESSION_TTL_SECONDS * 1000);
+    const [session] = await this.prisma.$transaction([
+      this.prisma.session.create({
+        data: {
+          userId: user.id,
+          tokenHash: keyedHash(token, this.hashKey),
+          expiresAt,
+          ip: meta.sourceIp,
+          userAgent: meta.userAgent,
+        },
+      }),
+      this.prisma.user.update({
+        where: { id: user.id },
+        data: { failedSignIns: 0, lockedUntil: null, lastSignInAt: now },
+      }),
+    ]);
+    const privileged =
+      user.roleAssignments.some((assignment) => MFA_ROLES.has(assignment.role)) ||
+      user.teamMemberships.some((membership) => membership.team._count.ownedApis > 0);
+    const enrolmentRequired = this.config.IDENTITY_REQUIRE_MFA && privileged && !user.totpEnabled;
+    this.events.publish({
+      action: 'user.signed_in',
+      outcome: 'success',
+      actor: { type: 'user', id: user.id, label: user.email },
+      target: { type: 'session', id: session.id },
+      ...meta,
+      details: { mfaPending: user.totpEnabled || enrolmentRequired },
+    });
+    return {
+      token,
+      expiresAt: expiresAt.toISOString(),
+      /** The session works for the MFA routes only until the second factor is given. */
+      mfaRequired: user.totpEnabled || enrolmentRequired,
+      /** Privileged users without TOTP must enrol first (IDENTITY_REQUIRE_MFA). */
+      mfaEnrolmentRequired: enrolmentRequired,
+    };
+  }
+
+  /** Counts a failed password or second factor; the fifth in a row locks the account. */
+  async recordFailure(
+    user: Pick<User, 'id' | 'email'>,
+    reason: string,
+    meta: RequestMeta,
+  ): Promise<boolean> {
+    const updated = await this.prisma.user.update({
+      where: { id: user.id },
+      data: { failedSignIns: { increment: 1 } },
+      select: { failedSignIns: true },
+    });
+    this.failed(user, user.email, reason, meta);
+    if (updated.failedSignIns < MAX_FAILED_SIGN_INS) return false;
+    const lockedUntil = new Date(Date.now() + LOCKOUT_MS);
+    await this.prisma.user.update({
+      where: { id: user.id },
+      data: { failedSignIns: 0, lockedUntil },
+    });
+    this.events.publish({
+      action: 'user.locked_out',
+      outcome: 'success',
+      actor: { type: 'system', id: null, label: 'portcullis' },
+      target: { type: 'user', id: user.id },
+      ...meta,
+      details: { lockedUntil: lockedUntil.toISOString(), failures: MAX_FAILED_SIGN_INS, reason },
+    });
+    return true;
+  }
+
+  private failed(
+    user: Pick<User, 'id'> | null,
+    email: string,
+    reason: string,
+    meta: RequestMeta,
+  ): void {
+    this.events.publish({
+      action: 'user.sign_in_failed',
+      outcome: 'failure',
+      actor: { type: 'user', id: user?.id ?? null, label: email },
+      target: { type: 'user', id: user?.id ?? null },
+      ...meta,
+      details: { reason },
+    });
+  }
+
+  async signOut(principal: UserPrincipal, meta: RequestMeta): Promise<void> {
+    await this.revoke(principal.sessionId);
+    this.events.publish({
+      action: 'user.signed_out',
+      outcome: 'success',
+      actor: actorOf(principal),
+      target: { type: 'session', id: principal.sessionId },
+      ...meta,
+    });
+  }
+
+  async revoke(sessionId: string): Promise<void> {
+    await this.prisma.session.updateMany({
+      where: { id: sessionId, revokedAt: null },
+      data: { revokedAt: new Date() },
+    });
+  }
+}

@@ -1,0 +1,15 @@
+import { Global, Module } from '@nestjs/common';
+import { SessionsController } from '../sessions/sessions.controller.js';
+import { SessionsService } from '../sessions/sessions.service.js';
+import { PasswordHasher } from './password-hasher.js';
+import { UsersController } from './users.controller.js';
+import { UsersService } from './users.service.js';
+
+/** Accounts and sessions: sign-up, sign-in (with lockout), sign-out, profile. */
+@Global()
+@Module({
+  controllers: [UsersController, SessionsController],
+  providers: [PasswordHasher, UsersService, SessionsService],
+  exports: [PasswordHasher, SessionsService],
+})
+export class UsersModule {}

@@ -1,0 +1,61 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Post,
+} from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ZodValidationPipe } from '@portcullis/nest-service';
+import { CurrentUser, Protected, type UserPrincipal } from '../auth/index.js';
+import { ApiProblems, ApiZodBody } from '../auth/zod-openapi.js';
+import {
+  createWebhookSchema,
+  WebhooksService,
+  type CreateWebhookInput,
+} from './webhooks.service.js';
+
+@ApiTags('webhooks')
+@Controller('v1/teams/:teamId/webhooks')
+@Protected({ roles: ['developer'] })
+export class WebhooksController {
+  constructor(private readonly webhooks: WebhooksService) {}
+
+  @Post()
+  @ApiOperation({
+    summary: 'Register a team webhook (owners); the signing secret is shown once',
+    description:
+      'Deliveries are POSTs of `{id, type, time, data}` with `X-Portcullis-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "t.body">`, retried with backoff.',
+  })
+  @ApiZodBody(createWebhookSchema)
+  @ApiProblems(400, 401, 403, 404)
+  create(
+    @CurrentUser() user: UserPrincipal,
+    @Param('teamId', new ParseUUIDPipe()) teamId: string,
+    @Body(new ZodValidationPipe(createWebhookSchema)) body: CreateWebhookInput,
+  ) {
+    return this.webhooks.create(user, teamId, body);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'The team webhooks with their last delivery outcome' })
+  @ApiProblems(400, 401, 403, 404)
+  list(@CurrentUser() user: UserPrincipal, @Param('teamId', new ParseUUIDPipe()) teamId: string) {
+    return this.webhooks.list(user, teamId);
+  }
+
+  @Delete(':webhookId')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Remove a webhook (owners)' })
+  @ApiProblems(400, 401, 403, 404)
+  async remove(
+    @CurrentUser() user: UserPrincipal,
+    @Param('teamId', new ParseUUIDPipe()) teamId: string,
+    @Param('webhookId', new ParseUUIDPipe()) webhookId: string,
+  ): Promise<void> {
+    await this.webhooks.remove(user, teamId, webhookId);
+  }
+}

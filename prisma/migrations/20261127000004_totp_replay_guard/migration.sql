@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "identity"."users" ADD COLUMN     "totp_last_used_step" INTEGER;
