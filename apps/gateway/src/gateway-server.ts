@@ -1,29 +1,140 @@
-import { startService } from '@portcullis/nest-service';
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { ProblemDetailsFilter } from '@portcullis/nest-service';
+import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { GatewayModule } from './gateway.module.js';
 import type { GatewayConfig } from './config.js';
+import { GatewayModule } from './gateway.module.js';
+import { GatewayPipeline } from './pipeline/gateway-pipeline.js';
+import { loadTlsMaterial } from './tls/tls-options.js';
+
+const PROXIED_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
+export interface GatewayServer {
+  app: NestFastifyApplication;
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Nest serves the operations endpoints (/healthz, /readyz, /openapi.json, the gateway JWKS);
+ * every other path goes to one raw Fastify catch-all route that runs the policy pipeline, with
+ * no body parsing (bodies stream to the upstream). HTTPS with optional client certificates
+ * (mTLS, for certificate-bound tokens) unless GATEWAY_PLAIN_HTTP=true.
+ */
+export async function createGatewayServer(
+  config: GatewayConfig,
+  logger: Logger,
+): Promise<GatewayServer> {
+  const tls = config.GATEWAY_PLAIN_HTTP
+    ? null
+    : await loadTlsMaterial(config.GATEWAY_TLS_CERT_FILE, config.GATEWAY_TLS_KEY_FILE);
+  const late: { pipeline?: GatewayPipeline } = {};
+  const adapter = new FastifyAdapter({
+    ...(tls
+      ? { https: { key: tls.key, cert: tls.cert, requestCert: true, rejectUnauthorized: false } }
+      : {}),
+    trustProxy: false,
+    // Our own id for every request: the access event and the upstream must not trust a client's.
+    genReqId: () => randomUUID(),
+    return503OnClosing: true,
+    frameworkErrors: (error, request, reply) => {
+      if (late.pipeline) {
+        reply.hijack();
+        late.pipeline.reject(
+          request.id,
+          request.raw as IncomingMessage,
+          reply.raw as ServerResponse,
+          'The request target is malformed.',
+        );
+        return;
+      }
+      const raw = reply.raw as ServerResponse;
+      raw.writeHead(400, { 'content-type': 'application/problem+json' });
+      raw.end(JSON.stringify({ status: 400, title: 'Bad request', detail: error.message }));
+    },
+  } as ConstructorParameters<typeof FastifyAdapter>[0]);
+  const app = await NestFactory.create<NestFastifyApplication>(
+    GatewayModule.forRoot(config, logger),
+    adapter,
+    {
+      logger: false,
+      abortOnError: false,
+    },
+  );
+  app.useGlobalFilters(new ProblemDetailsFilter(logger));
+  // No enableShutdownHooks(): runGatewayServer owns the signals (Nest's handler would re-raise
+  // the signal after closing and end the process before the exit code is set).
+  const pipeline = app.get(GatewayPipeline);
+  late.pipeline = pipeline;
+  const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
+  fastify.addHook('onSend', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+  await fastify.register(async (scope) => {
+    // Leave bodies unread: the proxy streams them.
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+    scope.route({
+      method: [...PROXIED_METHODS],
+      url: '/*',
+      handler: async (request, reply) => {
+        reply.hijack();
+        await pipeline.handle(
+          request.id,
+          request.raw as IncomingMessage,
+          reply.raw as ServerResponse,
+        );
+      },
+    });
+  });
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Portcullis gateway')
+      .setDescription(
+        'Operations endpoints of the data plane (the proxied APIs are documented by their owners).',
+      )
+      .setVersion('1')
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json' });
+  await app.listen(config.GATEWAY_PORT, config.HOST);
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : config.GATEWAY_PORT;
+  const url = `${tls ? 'https' : 'http'}://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
+  logger.info({ url, selfSignedTls: tls?.selfSigned ?? false }, 'gateway listening');
+  return { app, url, close: () => app.close() };
+}
 
 export async function runGatewayServer(
   config: GatewayConfig,
   logger: Logger,
   telemetry: { shutdown(): Promise<void> },
 ): Promise<void> {
-  const app = await startService({
-    module: GatewayModule.forRoot(config, logger),
-    serviceName: 'gateway',
-    logger,
-    host: config.HOST,
-    port: config.GATEWAY_PORT,
-    openapi: {
-      title: 'Portcullis gateway',
-      description:
-        'Operations endpoints of the data plane (the proxied APIs are documented by their owners).',
-      version: '1',
-    },
-  });
+  const server = await createGatewayServer(config, logger);
+  let closing = false;
   const shutdown = async (signal: string) => {
-    logger.info({ signal }, 'shutting down');
-    await app.close();
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'shutting down: draining in-flight requests, flushing events');
+    const force = setTimeout(() => {
+      logger.warn('shutdown timed out; exiting');
+      process.exit(1);
+    }, config.GATEWAY_SHUTDOWN_TIMEOUT_MS);
+    force.unref();
+    // Keep-alive connections whose last request just finished would hold close() open until
+    // their idle timeout: close each as soon as it goes idle.
+    const httpServer = server.app.getHttpServer() as { closeIdleConnections?: () => void };
+    const reaper = setInterval(() => httpServer.closeIdleConnections?.(), 100);
+    reaper.unref();
+    const started = Date.now();
+    await server.close();
+    logger.info({ ms: Date.now() - started }, 'server closed; events flushed');
     await telemetry.shutdown();
     process.exit(0);
   };

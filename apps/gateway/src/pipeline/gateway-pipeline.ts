@@ -1,0 +1,218 @@
+import type { X509Certificate } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import { trace } from '@opentelemetry/api';
+import type { Logger } from 'pino';
+import type { AccessEventRecorder } from '../access-log/access-event-recorder.js';
+import type { AuthenticatePolicy } from '../authentication/authenticate.policy.js';
+import type { SubscriptionPolicy } from '../authorization/subscription.policy.js';
+import type { SnapshotStore } from '../config-sync/snapshot-store.js';
+import { corsPolicy } from '../cors/cors.policy.js';
+import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
+import { payloadTooLarge, type ProxyPolicy } from '../proxy/proxy.js';
+import type { RateLimitPolicy } from '../rate-limiting/rate-limit.policy.js';
+import type { ThreatProtectionPolicy } from '../threat-protection/threat-protection.policy.js';
+import { normalizeTarget } from '../routing/normalize-path.js';
+import { matchRoute } from '../routing/route-matcher.js';
+import { Denial, denials } from './denial.js';
+import { sendProblem } from './problem-response.js';
+import type { RequestContext } from './request-context.js';
+
+export interface PipelinePolicies {
+  store: SnapshotStore;
+  authenticate: AuthenticatePolicy;
+  subscription: SubscriptionPolicy;
+  rateLimit: RateLimitPolicy;
+  threatProtection: ThreatProtectionPolicy;
+  proxy: ProxyPolicy;
+  events: AccessEventRecorder;
+  metrics: GatewayMetrics;
+  logger: Logger;
+}
+
+/**
+ * The data plane, as a straight line of policies (Kong style): source block → path → API →
+ * CORS → route → limits → authentication → authorization → rate limit → threat protection → proxy. Any policy may
+ * refuse with a Denial; every request ends in exactly one access event.
+ */
+export class GatewayPipeline {
+  constructor(private readonly policies: PipelinePolicies) {}
+
+  /** Starts a request's context and arranges its single access event. */
+  begin(requestId: string, request: IncomingMessage, response: ServerResponse): RequestContext {
+    const rawTarget = request.url ?? '/';
+    const queryStart = rawTarget.indexOf('?');
+    const userAgent = request.headers['user-agent'];
+    const context: RequestContext = {
+      requestId,
+      startedAt: process.hrtime.bigint(),
+      method: request.method ?? 'GET',
+      path: (queryStart === -1 ? rawTarget : rawTarget.slice(0, queryStart)).slice(0, 2048),
+      query: '',
+      sourceIp: clientAddress(request),
+      userAgent: typeof userAgent === 'string' ? userAgent : null,
+      clientCertThumbprint: null,
+      api: null,
+      route: null,
+      apiPath: '/',
+      caller: null,
+      subscriptionId: null,
+      plan: null,
+      scopes: [],
+      corsOrigin: null,
+      responseHeaders: {},
+      status: 500,
+      reason: 'upstream_error',
+      upstreamMs: null,
+      bytesIn: 0,
+      bytesOut: 0,
+    };
+    const traceId = activeTraceId();
+    response.once('close', () => {
+      const totalMs = Number(process.hrtime.bigint() - context.startedAt) / 1e6;
+      this.policies.events.record(context, totalMs, traceId);
+      this.policies.metrics.record(context, totalMs);
+    });
+    return context;
+  }
+
+  async handle(
+    requestId: string,
+    request: IncomingMessage,
+    response: ServerResponse,
+  ): Promise<void> {
+    const context = this.begin(requestId, request, response);
+    try {
+      await this.#run(context, request, response);
+    } catch (error) {
+      if (error instanceof Denial) {
+        sendProblem(response, context, error);
+        return;
+      }
+      this.policies.logger.error({ err: error, requestId }, 'gateway pipeline failed');
+      sendProblem(
+        response,
+        context,
+        new Denial(
+          500,
+          'upstream_error',
+          'internal',
+          'Internal server error',
+          'An unexpected error occurred.',
+        ),
+      );
+    }
+  }
+
+  /** For requests Fastify refused before routing (malformed URL): still a problem and an event. */
+  reject(
+    requestId: string,
+    request: IncomingMessage,
+    response: ServerResponse,
+    detail: string,
+  ): void {
+    const context = this.begin(requestId, request, response);
+    sendProblem(response, context, denials.badRequest(detail));
+  }
+
+  async #run(
+    context: RequestContext,
+    request: IncomingMessage,
+    response: ServerResponse,
+  ): Promise<void> {
+    const { store } = this.policies;
+    if (!store.loaded) {
+      throw denials.unavailable(
+        'upstream_error',
+        'The gateway has not loaded its configuration yet.',
+        { 'retry-after': '1' },
+      );
+    }
+    if (store.isBlocked(context.sourceIp)) {
+      throw new Denial(
+        403,
+        'blocked_source',
+        'forbidden',
+        'Forbidden',
+        'Requests from this address are blocked.',
+      );
+    }
+    const target = normalizeTarget(request.url ?? '/');
+    if (!target.ok) throw denials.badRequest(target.problem);
+    context.path = target.path;
+    context.query = target.query;
+
+    const found = store.apiFor(target.path);
+    if (!found) throw denials.notFound();
+    context.api = found.api;
+    context.apiPath = found.rest;
+
+    const preflight = corsPolicy(context, request.headers);
+    const requested = request.headers['access-control-request-method'];
+    const routeMethod =
+      preflight && typeof requested === 'string' ? requested.toUpperCase() : context.method;
+    context.route = matchRoute(found.api.routes, routeMethod, found.rest);
+    if (!context.route) throw denials.notFound();
+    if (preflight) {
+      context.status = 204;
+      context.reason = 'ok';
+      response.writeHead(204, {
+        ...context.responseHeaders,
+        ...preflight,
+        'x-request-id': context.requestId,
+      });
+      response.end();
+      return;
+    }
+
+    const settings = found.api.api.settings;
+    if (headerBytes(request.rawHeaders) > settings.maxHeaderBytes) {
+      throw new Denial(
+        431,
+        'bad_request',
+        'headers-too-large',
+        'Request header fields too large',
+        'The request headers are too large.',
+      );
+    }
+    const length = request.headers['content-length'];
+    if (length !== undefined && Number(length) > settings.maxBodyBytes) throw payloadTooLarge();
+
+    const socket = request.socket as Partial<TLSSocket>;
+    const certificate: X509Certificate | null =
+      socket.encrypted && socket.getPeerX509Certificate
+        ? (socket.getPeerX509Certificate() ?? null)
+        : null;
+    await this.policies.authenticate.run(context, request.headers, certificate);
+    this.policies.subscription.run(context);
+    // Signing (a crypto worker job) overlaps the rate limiter's Redis round trip.
+    const assertion = this.policies.proxy.signAssertion(context);
+    assertion.catch(() => undefined);
+    await this.policies.rateLimit.run(context);
+    const body = await this.policies.threatProtection.run(context, request);
+    await this.policies.proxy.run(
+      context,
+      request,
+      response,
+      socket.encrypted === true,
+      body,
+      assertion,
+    );
+  }
+}
+
+function clientAddress(request: IncomingMessage): string {
+  const address = request.socket.remoteAddress ?? '';
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
+}
+
+function headerBytes(rawHeaders: readonly string[]): number {
+  let total = 0;
+  for (const part of rawHeaders) total += part.length + 2;
+  return total;
+}
+
+function activeTraceId(): string | null {
+  const spanContext = trace.getActiveSpan()?.spanContext();
+  return spanContext && spanContext.traceId !== '0'.repeat(32) ? spanContext.traceId : null;
+}

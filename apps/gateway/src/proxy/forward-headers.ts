@@ -1,0 +1,77 @@
+import type { IncomingHttpHeaders } from 'node:http';
+
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'http2-settings',
+]);
+
+/** Headers never forwarded upstream: hop-by-hop, the client's credential, our own namespace. */
+function dropRequestHeader(name: string, connectionListed: Set<string>): boolean {
+  return (
+    HOP_BY_HOP.has(name) ||
+    connectionListed.has(name) ||
+    name === 'host' ||
+    name === 'authorization' ||
+    name === 'x-api-key' ||
+    name === 'forwarded' ||
+    name.startsWith('x-forwarded-') ||
+    name.startsWith('x-portcullis-') ||
+    name === 'x-request-id'
+  );
+}
+
+function connectionTokens(value: string | string[] | undefined): Set<string> {
+  const joined = Array.isArray(value) ? value.join(',') : (value ?? '');
+  return new Set(
+    joined
+      .split(',')
+      .map((token) => token.trim().toLowerCase())
+      .filter(Boolean),
+  );
+}
+
+/**
+ * Copies the client's headers for the upstream request, minus everything the client must not
+ * decide. Works on rawHeaders so duplicates and odd casing of `X-Portcullis-*` are all caught.
+ */
+export function upstreamRequestHeaders(
+  rawHeaders: readonly string[],
+  headers: IncomingHttpHeaders,
+) {
+  const listed = connectionTokens(headers.connection);
+  const out: Record<string, string | string[]> = {};
+  for (let index = 0; index < rawHeaders.length; index += 2) {
+    const name = rawHeaders[index]!.toLowerCase();
+    if (dropRequestHeader(name, listed)) continue;
+    const value = rawHeaders[index + 1]!;
+    const existing = out[name];
+    if (existing === undefined) out[name] = value;
+    else if (Array.isArray(existing)) existing.push(value);
+    else out[name] = [existing, value];
+  }
+  return out;
+}
+
+/** Upstream response headers to pass back: without hop-by-hop ones. */
+export function downstreamResponseHeaders(headers: Record<string, string | string[] | undefined>) {
+  const listed = connectionTokens(headers.connection);
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || HOP_BY_HOP.has(name) || listed.has(name)) continue;
+    out[name] = value;
+  }
+  return out;
+}
+
+/** RFC 7239 node: IPv6 addresses are bracketed and quoted. */
+export function forwardedFor(address: string): string {
+  return address.includes(':') ? `"[${address}]"` : address;
+}

@@ -1,0 +1,195 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { context as otelContext, propagation } from '@opentelemetry/api';
+import { errors as undiciErrors, type Dispatcher } from 'undici';
+import type { AssertionSigner } from '../identity-assertion/assertion-signer.js';
+import { Denial } from '../pipeline/denial.js';
+import type { RequestContext } from '../pipeline/request-context.js';
+import {
+  downstreamResponseHeaders,
+  forwardedFor,
+  upstreamRequestHeaders,
+} from './forward-headers.js';
+import type { UpstreamPools } from './upstream-pools.js';
+
+class BodyTooLarge extends Error {}
+
+/**
+ * Forwards the request to the API's upstream with undici, streaming bodies both ways. The
+ * upstream sees the verified identity (headers plus a signed assertion) and nothing the client
+ * claimed about itself.
+ */
+export class ProxyPolicy {
+  constructor(
+    private readonly pools: UpstreamPools,
+    private readonly signer: AssertionSigner,
+  ) {}
+
+  /** Signs X-Portcullis-Assertion for a request whose caller and scopes are settled. */
+  signAssertion(context: RequestContext): Promise<string> {
+    const caller = context.caller!;
+    return this.signer.sign({
+      audience: context.api!.api.audience,
+      appId: caller.appId,
+      clientId: caller.clientId,
+      teamId: caller.teamId,
+      environment: caller.environment,
+      scopes: context.scopes,
+      requestId: context.requestId,
+      method: context.method,
+      upstreamTarget: upstreamTarget(context),
+    });
+  }
+
+  async run(
+    context: RequestContext,
+    request: IncomingMessage,
+    response: ServerResponse,
+    encrypted: boolean,
+    /** The body when a policy already read it (threat protection). */
+    bufferedBody: Buffer | null = null,
+    /** The assertion, when signing started earlier (beside the rate limit's Redis round trip). */
+    assertion?: Promise<string>,
+  ): Promise<void> {
+    const compiled = context.api!;
+    const settings = compiled.api.settings;
+    const upstream = this.pools.get(compiled.upstream.origin, settings.connectTimeoutMs);
+    if (!upstream.breaker.tryAcquire()) {
+      throw new Denial(
+        503,
+        'circuit_open',
+        'unavailable',
+        'Service unavailable',
+        'The upstream is failing; try again later.',
+        {
+          'retry-after': String(upstream.breaker.retryAfterSeconds()),
+        },
+      );
+    }
+    const target = upstreamTarget(context);
+    const caller = context.caller!;
+
+    const headers = upstreamRequestHeaders(request.rawHeaders, request.headers);
+    const host = request.headers.host ?? '';
+    const proto = encrypted ? 'https' : 'http';
+    headers['x-forwarded-for'] = context.sourceIp;
+    headers['x-forwarded-proto'] = proto;
+    if (host) headers['x-forwarded-host'] = host;
+    headers.forwarded = `for=${forwardedFor(context.sourceIp)};proto=${proto}${host ? `;host="${host.replaceAll('"', '')}"` : ''}`;
+    headers['x-portcullis-app-id'] = caller.appId;
+    if (caller.teamId) headers['x-portcullis-team-id'] = caller.teamId;
+    if (caller.clientId) headers['x-portcullis-client-id'] = caller.clientId;
+    headers['x-portcullis-environment'] = caller.environment;
+    headers['x-portcullis-scopes'] = context.scopes.join(' ');
+    headers['x-portcullis-request-id'] = context.requestId;
+    headers['x-portcullis-assertion'] = await (assertion ?? this.signAssertion(context));
+    // W3C trace context of the gateway's own span, when tracing is on.
+    propagation.inject(otelContext.active(), headers);
+
+    const hasBody =
+      request.headers['transfer-encoding'] !== undefined ||
+      (request.headers['content-length'] !== undefined &&
+        request.headers['content-length'] !== '0');
+    let body: Transform | Buffer | null = null;
+    if (bufferedBody) {
+      body = bufferedBody;
+      // The buffered length replaces a chunked framing.
+      delete headers['transfer-encoding'];
+      headers['content-length'] = String(bufferedBody.length);
+    } else if (hasBody) {
+      const limit = settings.maxBodyBytes;
+      body = new Transform({
+        transform: (chunk: Buffer, _encoding, callback) => {
+          context.bytesIn += chunk.length;
+          if (context.bytesIn > limit) callback(new BodyTooLarge());
+          else callback(null, chunk);
+        },
+      });
+      request.pipe(body);
+    }
+
+    const started = performance.now();
+    let upstreamResponse: Dispatcher.ResponseData;
+    try {
+      upstreamResponse = await upstream.pool.request({
+        method: context.method as Dispatcher.HttpMethod,
+        path: target,
+        headers,
+        body,
+        headersTimeout: settings.responseTimeoutMs,
+        bodyTimeout: settings.responseTimeoutMs,
+      });
+    } catch (error) {
+      context.upstreamMs = performance.now() - started;
+      if (
+        error instanceof BodyTooLarge ||
+        (error as { cause?: unknown }).cause instanceof BodyTooLarge
+      ) {
+        upstream.breaker.success();
+        throw payloadTooLarge();
+      }
+      upstream.breaker.failure();
+      throw upstreamDenial(error);
+    }
+    context.upstreamMs = performance.now() - started;
+    const status = upstreamResponse.statusCode;
+    if (status === 502 || status === 503 || status === 504) upstream.breaker.failure();
+    else upstream.breaker.success();
+    context.status = status;
+    context.reason = 'ok';
+    response.writeHead(status, {
+      ...downstreamResponseHeaders(upstreamResponse.headers),
+      ...context.responseHeaders,
+      'x-request-id': context.requestId,
+    });
+    upstreamResponse.body.on('data', (chunk: Buffer) => {
+      context.bytesOut += chunk.length;
+    });
+    try {
+      await pipeline(upstreamResponse.body, response);
+    } catch {
+      // The client went away or the upstream broke mid-body: nothing left to tell anyone.
+      response.destroy();
+    }
+  }
+}
+
+/** The path and query the upstream receives: its base path plus the path below the API's. */
+export function upstreamTarget(context: RequestContext): string {
+  const basePath = context.api!.upstream.pathname.replace(/\/+$/, '');
+  return `${basePath}${context.apiPath}${context.query}`;
+}
+
+export function payloadTooLarge(): Denial {
+  return new Denial(
+    413,
+    'payload_too_large',
+    'payload-too-large',
+    'Payload too large',
+    'The request body is larger than this API accepts.',
+  );
+}
+
+function upstreamDenial(error: unknown): Denial {
+  if (
+    error instanceof undiciErrors.ConnectTimeoutError ||
+    error instanceof undiciErrors.HeadersTimeoutError ||
+    error instanceof undiciErrors.BodyTimeoutError
+  ) {
+    return new Denial(
+      504,
+      'upstream_timeout',
+      'upstream-timeout',
+      'Gateway timeout',
+      'The upstream did not answer in time.',
+    );
+  }
+  return new Denial(
+    502,
+    'upstream_error',
+    'bad-gateway',
+    'Bad gateway',
+    'The upstream could not be reached.',
+  );
+}

@@ -1,0 +1,67 @@
+/** Longest path (without the query) the gateway accepts. */
+export const MAX_PATH_LENGTH = 2048;
+
+export type NormalizedTarget =
+  { ok: true; path: string; query: string } | { ok: false; problem: string };
+
+const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
+// Encodings that could turn into path structure (dot, slash, backslash, NUL) or hide another
+// encoding layer (%25) once a backend decodes the path again.
+const HOSTILE_ENCODING = /%(2e|2f|5c|00|25)/i;
+
+/**
+ * Turns a raw request target into the path the gateway routes on and forwards. Anything that
+ * could make the backend see a different path than the one the gateway authorised is refused,
+ * not repaired: traversal, encoded separators, empty segments, control characters.
+ */
+export function normalizeTarget(rawTarget: string): NormalizedTarget {
+  const queryStart = rawTarget.indexOf('?');
+  const rawPath = queryStart === -1 ? rawTarget : rawTarget.slice(0, queryStart);
+  const query = queryStart === -1 ? '' : rawTarget.slice(queryStart);
+  if (!rawPath.startsWith('/')) return { ok: false, problem: 'The path must start with /.' };
+  if (rawPath.length > MAX_PATH_LENGTH) return { ok: false, problem: 'The path is too long.' };
+  if (rawTarget.length > MAX_PATH_LENGTH * 4) {
+    return { ok: false, problem: 'The request target is too long.' };
+  }
+  if (hasForbiddenCharacter(rawTarget)) {
+    return { ok: false, problem: 'The request target contains forbidden characters.' };
+  }
+
+  if (HOSTILE_ENCODING.test(rawPath)) {
+    return { ok: false, problem: 'The path contains an encoded separator, dot or escape.' };
+  }
+  if (rawPath.includes('//')) return { ok: false, problem: 'The path contains an empty segment.' };
+
+  let path = '';
+  for (let index = 0; index < rawPath.length; index += 1) {
+    const char = rawPath[index]!;
+    if (char !== '%') {
+      path += char;
+      continue;
+    }
+    const hex = rawPath.slice(index + 1, index + 3);
+    if (!/^[0-9A-Fa-f]{2}$/.test(hex)) {
+      return { ok: false, problem: 'The path contains an invalid percent-encoding.' };
+    }
+    const decoded = String.fromCharCode(Number.parseInt(hex, 16));
+    // Decode only unreserved characters (RFC 3986 §6.2.2.2), so routing sees one spelling; keep
+    // the rest encoded, upper-cased.
+    path += UNRESERVED.test(decoded) ? decoded : `%${hex.toUpperCase()}`;
+    index += 2;
+  }
+  for (const segment of path.split('/')) {
+    if (segment === '..' || segment === '.') {
+      return { ok: false, problem: 'The path contains a dot segment.' };
+    }
+  }
+  return { ok: true, path, query };
+}
+
+/** Control characters (NUL included), DEL and backslashes never belong in a request target. */
+function hasForbiddenCharacter(target: string): boolean {
+  for (let index = 0; index < target.length; index += 1) {
+    const code = target.charCodeAt(index);
+    if (code < 0x20 || code === 0x7f || code === 0x5c) return true;
+  }
+  return false;
+}

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { normalizeTarget } from '../src/routing/normalize-path.js';
+
+describe('normalizeTarget', () => {
+  it('keeps a plain path and splits off the query', () => {
+    expect(normalizeTarget('/weather/today?city=Oslo&x=%2F')).toEqual({
+      ok: true,
+      path: '/weather/today',
+      query: '?city=Oslo&x=%2F',
+    });
+  });
+
+  it('decodes unreserved characters and upper-cases other escapes', () => {
+    expect(normalizeTarget('/a/%7Euser/%41b/%c3%a9')).toEqual({
+      ok: true,
+      path: '/a/~user/Ab/%C3%A9',
+      query: '',
+    });
+  });
+
+  it.each([
+    ['/a/../b', 'dot segment'],
+    ['/a/./b', 'dot segment'],
+    ['/a/..', 'dot segment'],
+    ['/a/%2e%2e/b', 'encoded'],
+    ['/a/%2E./b', 'encoded'],
+    ['/a/%2fb', 'encoded'],
+    ['/a/%5Cb', 'encoded'],
+    ['/a/%00', 'encoded'],
+    ['/a/%252e%252e/b', 'encoded'],
+    ['/a//b', 'empty segment'],
+    ['/a\\b', 'forbidden characters'],
+    ['/a/\u0000', 'forbidden characters'],
+    ['/a/%zz', 'invalid percent-encoding'],
+    ['/a/%4', 'invalid percent-encoding'],
+    ['relative', 'must start with /'],
+    [`/${'a'.repeat(2048)}`, 'too long'],
+  ])('refuses %s', (target, problem) => {
+    const result = normalizeTarget(target);
+    expect(result.ok).toBe(false);
+    expect(result.ok ? '' : result.problem).toContain(problem);
+  });
+
+  it('accepts a path of exactly the maximum length', () => {
+    expect(normalizeTarget(`/${'a'.repeat(2047)}`).ok).toBe(true);
+  });
+});

@@ -1,0 +1,111 @@
+import { gatewaySnapshotSchema, type GatewaySnapshot } from '@portcullis/contracts';
+import { describe, expect, it } from 'vitest';
+import { SnapshotStore } from '../src/config-sync/snapshot-store.js';
+
+function snapshot(version: number, overrides: Partial<GatewaySnapshot> = {}): GatewaySnapshot {
+  return gatewaySnapshotSchema.parse({
+    configVersion: version,
+    generatedAt: new Date().toISOString(),
+    issuer: 'http://identity',
+    apis: [
+      {
+        id: 'api-1',
+        slug: 'weather',
+        name: 'Weather',
+        basePath: '/weather',
+        upstreamUrl: 'http://upstream/base',
+        audience: 'urn:portcullis:api:weather',
+        authMethods: ['api_key'],
+        routes: [{ method: 'GET', pathPattern: '/today', requiredScopes: [] }],
+        plans: [],
+        settings: {},
+      },
+      {
+        id: 'api-2',
+        slug: 'weather-v2',
+        name: 'Weather v2',
+        basePath: '/weather/v2',
+        upstreamUrl: 'http://upstream/v2',
+        audience: 'urn:portcullis:api:weather-v2',
+        authMethods: ['api_key'],
+        routes: [],
+        plans: [],
+        settings: {},
+      },
+    ],
+    applications: [],
+    subscriptions: [],
+    credentials: [
+      {
+        id: 'cred-1',
+        kind: 'api_key',
+        lookupId: 'key1',
+        secretHash: 'hash',
+        appId: 'app-1',
+        environment: 'sandbox',
+        status: 'active',
+        expiresAt: null,
+      },
+    ],
+    revokedTokens: [],
+    blockedSources: [
+      { address: '203.0.113.0/24', until: new Date(Date.now() + 60_000).toISOString() },
+    ],
+    ...overrides,
+  });
+}
+
+const change = (
+  kind: string,
+  configVersion: number,
+  entityId: string,
+  until: string | null = null,
+) => ({ kind, configVersion, entityId, until }) as Parameters<SnapshotStore['apply']>[0];
+
+describe('SnapshotStore', () => {
+  it('resolves the API with the longest matching base path', () => {
+    const store = new SnapshotStore();
+    store.replace(snapshot(3));
+    expect(store.apiFor('/weather/today')?.api.api.id).toBe('api-1');
+    expect(store.apiFor('/weather/today')?.rest).toBe('/today');
+    expect(store.apiFor('/weather/v2/x')?.api.api.id).toBe('api-2');
+    expect(store.apiFor('/weather')?.rest).toBe('/');
+    expect(store.apiFor('/weatherman/x')).toBeNull();
+  });
+
+  it('applies revocations at once and keeps them across a stale snapshot', () => {
+    const store = new SnapshotStore();
+    store.replace(snapshot(3));
+    store.apply(change('credential.revoked', 4, 'cred-1'));
+    expect(store.isCredentialRevoked('cred-1')).toBe(true);
+    store.replace(snapshot(3));
+    expect(store.isCredentialRevoked('cred-1')).toBe(true);
+    const until = new Date(Date.now() + 60_000).toISOString();
+    expect(store.apply(change('token.revoked', 5, 'jti-1', until))).toBe(false);
+    expect(store.isTokenRevoked('jti-1')).toBe(true);
+    expect(store.isTokenRevoked('jti-2')).toBe(false);
+  });
+
+  it('asks for a refresh on a version gap or a non-revocation change', () => {
+    const store = new SnapshotStore();
+    store.replace(snapshot(3));
+    expect(store.apply(change('token.revoked', 4, 'jti-1'))).toBe(false);
+    expect(store.apply(change('token.revoked', 9, 'jti-2'))).toBe(true);
+    expect(store.apply(change('subscription.changed', 5, 'sub-1'))).toBe(true);
+  });
+
+  it('blocks addresses and ranges until they lapse or are lifted', () => {
+    const store = new SnapshotStore();
+    store.replace(snapshot(3));
+    expect(store.isBlocked('203.0.113.9')).toBe(true);
+    expect(store.isBlocked('198.51.100.1')).toBe(false);
+    store.apply(
+      change('source.blocked', 4, '198.51.100.1', new Date(Date.now() + 60_000).toISOString()),
+    );
+    expect(store.isBlocked('198.51.100.1')).toBe(true);
+    store.apply(change('source.unblocked', 5, '198.51.100.1'));
+    expect(store.isBlocked('198.51.100.1')).toBe(false);
+    store.apply(change('source.blocked', 6, '192.0.2.1', new Date(Date.now() - 1).toISOString()));
+    expect(store.isBlocked('192.0.2.1')).toBe(false);
+  });
+});

@@ -1,0 +1,460 @@
+import { createHash } from 'node:crypto';
+import { apiAudience, type AccessEvent, TOPICS } from '@portcullis/contracts';
+import { createKafka } from '@portcullis/kafka';
+import {
+  createRemoteJWKSet,
+  customFetch,
+  decodeProtectedHeader,
+  generateKeyPair,
+  jwtVerify,
+  SignJWT,
+} from 'jose';
+import type { Producer } from 'kafkajs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fetch as undiciFetch, request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insecureAgent, type AppProcess } from '../support/app-process.js';
+import { Fixtures, type SeededApi, type SeededApp } from '../support/fixtures.js';
+import { EventCollector } from '../support/kafka-events.js';
+import { startGatewayProcess, startIdentityProcess } from '../support/stack.js';
+import { UpstreamRecorder } from '../support/upstream-recorder.js';
+
+interface CallResult {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+  requestId: string;
+}
+
+describe('gateway against the real identity, upstream, Kafka and Redis', () => {
+  const fixtures = new Fixtures();
+  const upstream = new UpstreamRecorder();
+  let identity: AppProcess;
+  let gateway: AppProcess;
+  let events: EventCollector;
+  let producer: Producer;
+  let api: SeededApi;
+  let otherApi: SeededApi;
+  let app: SeededApp;
+  let apiKey: string;
+  let client: { clientId: string; clientSecret: string; credentialId: string };
+
+  async function call(
+    path: string,
+    options: { method?: string; headers?: Record<string, string | string[]>; body?: string } = {},
+  ): Promise<CallResult> {
+    // The dispatcher sends the path byte for byte (a URL object would resolve dot segments).
+    const response = await insecureAgent.request({
+      origin: gateway.url,
+      path,
+      method: (options.method ?? 'GET') as 'GET',
+      headers: options.headers,
+      body: options.body,
+    });
+    const body = await response.body.text();
+    return {
+      status: response.statusCode,
+      headers: response.headers,
+      body,
+      requestId: String(response.headers['x-request-id']),
+    };
+  }
+
+  async function token(resource: string, scope?: string): Promise<string> {
+    const form = new URLSearchParams({ grant_type: 'client_credentials', resource });
+    if (scope) form.set('scope', scope);
+    const response = await request(`${identity.url}/oauth2/token`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${encodeURIComponent(client.clientId)}:${encodeURIComponent(client.clientSecret)}`).toString('base64')}`,
+      },
+      body: form.toString(),
+    });
+    const body = (await response.body.json()) as { access_token?: string };
+    expect(response.statusCode, JSON.stringify(body)).toBe(200);
+    return body.access_token!;
+  }
+
+  beforeAll(async () => {
+    await upstream.start();
+    const kafka = createKafka({
+      brokers: process.env.KAFKA_BROKERS!.split(','),
+      clientId: 'e2e-identity-sim',
+    });
+    producer = kafka.producer();
+    [identity, events] = await Promise.all([
+      startIdentityProcess('gateway-auth-identity'),
+      new EventCollector(process.env.KAFKA_BROKERS!.split(','), TOPICS.accessEvents).start(),
+      producer.connect(),
+    ]).then(([started, collector]) => [started, collector] as const);
+    api = await fixtures.api({ upstreamUrl: `${upstream.url}/backend` });
+    otherApi = await fixtures.api({ upstreamUrl: `${upstream.url}/other` });
+    app = await fixtures.application();
+    await fixtures.subscribe(app, api, { scopes: ['items:read'] });
+    await fixtures.subscribe(app, otherApi, { scopes: ['items:read'] });
+    apiKey = (await fixtures.apiKey(app)).key;
+    client = await fixtures.clientSecret(app);
+    gateway = await startGatewayProcess({ name: 'gateway-auth', identity });
+  });
+
+  afterAll(async () => {
+    await Promise.all([gateway?.stop(), identity?.stop()]);
+    await Promise.all([events?.stop(), producer?.disconnect(), upstream.stop(), fixtures.close()]);
+  });
+
+  describe('allowed', () => {
+    it('forwards a request with a valid API key, with the verified identity', async () => {
+      const result = await call(`${api.basePath}/items/42?expand=1`, {
+        headers: { 'x-api-key': apiKey },
+      });
+      expect(result.status).toBe(200);
+      expect(result.headers['x-upstream']).toBe('recorder');
+      expect(result.headers['ratelimit-limit']).toBe('2000');
+      const seen = upstream.byRequestId(result.requestId);
+      expect(seen?.url).toBe('/backend/items/42?expand=1');
+      expect(seen?.headers['x-portcullis-app-id']).toBe(app.id);
+      expect(seen?.headers['x-portcullis-team-id']).toBe(app.teamId);
+      expect(seen?.headers['x-portcullis-environment']).toBe('sandbox');
+      expect(seen?.headers['x-portcullis-scopes']).toBe('items:read');
+      expect(seen?.headers['x-api-key']).toBeUndefined();
+      expect(seen?.headers['x-forwarded-proto']).toBe('https');
+      expect(seen?.headers.forwarded).toContain('for=127.0.0.1');
+    });
+
+    it('forwards a request with a JWT from the token endpoint', async () => {
+      const accessToken = await token(apiAudience(api.slug));
+      const result = await call(`${api.basePath}/items/7`, {
+        headers: { authorization: `Bearer ${accessToken}` },
+      });
+      expect(result.status, result.body).toBe(200);
+      const seen = upstream.byRequestId(result.requestId);
+      expect(seen?.headers['x-portcullis-client-id']).toBe(client.clientId);
+      expect(seen?.headers.authorization).toBeUndefined();
+    });
+
+    it('forwards a request with HTTP Basic client credentials', async () => {
+      const basic = Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64');
+      const result = await call(`${api.basePath}/items/8`, {
+        headers: { authorization: `Basic ${basic}` },
+      });
+      expect(result.status, result.body).toBe(200);
+      expect(upstream.byRequestId(result.requestId)?.headers['x-portcullis-client-id']).toBe(
+        client.clientId,
+      );
+    });
+
+    it('gives the upstream an assertion it can verify against the gateway JWKS', async () => {
+      const result = await call(`${api.basePath}/items/9?x=1`, {
+        headers: { 'x-api-key': apiKey },
+      });
+      const seen = upstream.byRequestId(result.requestId)!;
+      const assertion = String(seen.headers['x-portcullis-assertion']);
+      // What a backend does (see apps/gateway/README.md); here the fetch trusts the self-signed cert.
+      const jwks = createRemoteJWKSet(new URL(`${gateway.url}/.well-known/gateway-jwks.json`), {
+        [customFetch]: (url: string, init: RequestInit) =>
+          undiciFetch(url, { ...(init as object), dispatcher: insecureAgent }),
+      } as never);
+      const verified = await jwtVerify(assertion, jwks, {
+        audience: apiAudience(api.slug),
+        issuer: 'urn:portcullis:gateway',
+        algorithms: ['ES256'],
+      });
+      expect(verified.payload.sub).toBe(app.id);
+      expect(verified.payload.jti).toBe(result.requestId);
+      const expected = createHash('sha256').update(`GET ${seen.url}`).digest('base64url');
+      expect(verified.payload.req).toBe(expected);
+      expect(verified.payload.exp! - verified.payload.iat!).toBe(60);
+    });
+  });
+
+  describe('refused', () => {
+    it('refuses a request without a credential', async () => {
+      const result = await call(`${api.basePath}/items/1`);
+      expect(result.status).toBe(401);
+      expect(result.headers['content-type']).toContain('application/problem+json');
+      expect(result.headers['www-authenticate']).toContain('Bearer');
+      expect(JSON.parse(result.body)).toMatchObject({ status: 401, requestId: result.requestId });
+      expect(upstream.byRequestId(result.requestId)).toBeUndefined();
+    });
+
+    it('refuses a wrong API key', async () => {
+      const wrong = `${apiKey.slice(0, 30)}${apiKey.slice(30).split('').reverse().join('')}`;
+      const result = await call(`${api.basePath}/items/1`, { headers: { 'x-api-key': wrong } });
+      expect(result.status).toBe(401);
+    });
+
+    it('refuses an expired API key', async () => {
+      const expired = await fixtures.apiKey(app, { expiresAt: new Date(Date.now() - 60_000) });
+      await gatewayRefresh();
+      const result = await call(`${api.basePath}/items/1`, {
+        headers: { 'x-api-key': expired.key },
+      });
+      expect(result.status).toBe(401);
+      const event = await accessEvent(result.requestId);
+      expect(event.data.reason).toBe('expired_credential');
+    });
+
+    it('refuses a token for another API (wrong audience)', async () => {
+      const other = await token(apiAudience(otherApi.slug));
+      const result = await call(`${api.basePath}/items/1`, {
+        headers: { authorization: `Bearer ${other}` },
+      });
+      expect(result.status).toBe(401);
+      expect(result.headers['www-authenticate']).toContain('error="invalid_token"');
+      expect((await accessEvent(result.requestId)).data.reason).toBe('wrong_audience');
+    });
+
+    it('refuses a forged signature', async () => {
+      const real = await token(apiAudience(api.slug));
+      const header = decodeProtectedHeader(real);
+      const { privateKey } = await generateKeyPair('ES256');
+      const payload = JSON.parse(
+        Buffer.from(real.split('.')[1]!, 'base64url').toString(),
+      ) as Record<string, unknown>;
+      const forged = await new SignJWT(payload)
+        .setProtectedHeader({ alg: 'ES256', kid: header.kid, typ: 'at+jwt' })
+        .sign(privateKey);
+      const result = await call(`${api.basePath}/items/1`, {
+        headers: { authorization: `Bearer ${forged}` },
+      });
+      expect(result.status).toBe(401);
+      expect((await accessEvent(result.requestId)).data.reason).toBe('invalid_token');
+    });
+
+    it('refuses alg none', async () => {
+      const real = await token(apiAudience(api.slug));
+      const unsigned = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'at+jwt' })).toString('base64url')}.${real.split('.')[1]}.`;
+      const result = await call(`${api.basePath}/items/1`, {
+        headers: { authorization: `Bearer ${unsigned}` },
+      });
+      expect(result.status).toBe(401);
+    });
+
+    it('refuses an application without a subscription', async () => {
+      const stranger = await fixtures.application();
+      const { key } = await fixtures.apiKey(stranger);
+      await gatewayRefresh();
+      const result = await call(`${api.basePath}/items/1`, { headers: { 'x-api-key': key } });
+      expect(result.status).toBe(403);
+      expect((await accessEvent(result.requestId)).data.reason).toBe('no_subscription');
+    });
+
+    it('refuses a route whose scope was not granted', async () => {
+      const result = await call(`${api.basePath}/items`, {
+        method: 'POST',
+        headers: { 'x-api-key': apiKey, 'content-type': 'application/json' },
+        body: '{"name":"x"}',
+      });
+      expect(result.status).toBe(403);
+      expect((await accessEvent(result.requestId)).data.reason).toBe('insufficient_scope');
+      const accessToken = await token(apiAudience(api.slug));
+      const viaToken = await call(`${api.basePath}/items`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${accessToken}` },
+        body: '{}',
+      });
+      expect(viaToken.status).toBe(403);
+      expect(viaToken.headers['www-authenticate']).toContain('error="insufficient_scope"');
+    });
+
+    it('refuses unknown routes with 404', async () => {
+      const result = await call(`${api.basePath}/nothing-here`, {
+        headers: { 'x-api-key': apiKey },
+      });
+      expect(result.status).toBe(404);
+    });
+
+    it('refuses a revoked API key within a second of the revocation event', async () => {
+      const revoked = await fixtures.apiKey(app);
+      await gatewayRefresh();
+      expect(
+        (await call(`${api.basePath}/items/1`, { headers: { 'x-api-key': revoked.key } })).status,
+      ).toBe(200);
+      await fixtures.prisma.credential.update({
+        where: { id: revoked.credentialId },
+        data: { status: 'revoked', revokedAt: new Date() },
+      });
+      await fixtures.announceChange(producer, 'credential.revoked', revoked.credentialId);
+      await sleep(1_000);
+      const result = await call(`${api.basePath}/items/1`, {
+        headers: { 'x-api-key': revoked.key },
+      });
+      expect(result.status).toBe(401);
+    });
+
+    it('refuses a revoked token within a second of identity revoking it', async () => {
+      const accessToken = await token(apiAudience(api.slug));
+      expect(
+        (
+          await call(`${api.basePath}/items/1`, {
+            headers: { authorization: `Bearer ${accessToken}` },
+          })
+        ).status,
+      ).toBe(200);
+      const revocation = await request(`${identity.url}/oauth2/revoke`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from(`${encodeURIComponent(client.clientId)}:${encodeURIComponent(client.clientSecret)}`).toString('base64')}`,
+        },
+        body: new URLSearchParams({ token: accessToken }).toString(),
+      });
+      await revocation.body.dump();
+      expect(revocation.statusCode).toBe(200);
+      await sleep(1_000);
+      const result = await call(`${api.basePath}/items/1`, {
+        headers: { authorization: `Bearer ${accessToken}` },
+      });
+      expect(result.status).toBe(401);
+      expect((await accessEvent(result.requestId)).data.reason).toBe('revoked_credential');
+    });
+
+    it('refuses a suspended subscription within a second of the change event', async () => {
+      const suspendedApp = await fixtures.application();
+      const subscriptionId = await fixtures.subscribe(suspendedApp, api);
+      const { key } = await fixtures.apiKey(suspendedApp);
+      await gatewayRefresh();
+      expect(
+        (await call(`${api.basePath}/items/1`, { headers: { 'x-api-key': key } })).status,
+      ).toBe(200);
+      await fixtures.prisma.subscription.update({
+        where: { id: subscriptionId },
+        data: { status: 'suspended' },
+      });
+      await fixtures.announceChange(producer, 'subscription.changed', subscriptionId);
+      await sleep(1_000);
+      const result = await call(`${api.basePath}/items/1`, { headers: { 'x-api-key': key } });
+      expect(result.status).toBe(403);
+      expect((await accessEvent(result.requestId)).data.reason).toBe('subscription_suspended');
+    });
+
+    it('answers 429 with Retry-After over the plan limit', async () => {
+      const limited = await fixtures.api({
+        upstreamUrl: upstream.url,
+        plan: { ratePerSecond: 1, burst: 2 },
+      });
+      const limitedApp = await fixtures.application();
+      await fixtures.subscribe(limitedApp, limited);
+      const { key } = await fixtures.apiKey(limitedApp);
+      await gatewayRefresh();
+      const statuses: number[] = [];
+      let refused: CallResult | undefined;
+      for (let attempt = 0; attempt < 15 && !refused; attempt += 1) {
+        const result = await call(`${limited.basePath}/items/1`, { headers: { 'x-api-key': key } });
+        statuses.push(result.status);
+        if (result.status === 429) refused = result;
+      }
+      expect(statuses[0]).toBe(200);
+      expect(refused?.headers['retry-after']).toMatch(/^\d+$/);
+      expect(refused?.headers['content-type']).toContain('application/problem+json');
+      expect((await accessEvent(refused!.requestId)).data.reason).toBe('rate_limited');
+    });
+  });
+
+  describe('request hygiene', () => {
+    it('never lets client-supplied identity headers reach the upstream', async () => {
+      const result = await call(`${api.basePath}/items/5`, {
+        headers: {
+          'x-api-key': apiKey,
+          'X-Portcullis-App-Id': 'spoofed-app',
+          'x-portcullis-scopes': ['admin', 'root'],
+          'X-PORTCULLIS-ASSERTION': 'forged',
+          'x-portcullis-custom': 'anything',
+          'x-forwarded-for': '10.6.6.6',
+        },
+      });
+      expect(result.status).toBe(200);
+      const seen = upstream.byRequestId(result.requestId)!;
+      expect(seen.headers['x-portcullis-app-id']).toBe(app.id);
+      expect(seen.headers['x-portcullis-scopes']).toBe('items:read');
+      expect(seen.headers['x-portcullis-custom']).toBeUndefined();
+      expect(seen.headers['x-portcullis-assertion']).not.toBe('forged');
+      expect(seen.headers['x-forwarded-for']).toBe('127.0.0.1');
+      const names = seen.rawHeaders
+        .filter((_, index) => index % 2 === 0)
+        .map((name) => name.toLowerCase());
+      expect(names.filter((name) => name === 'x-portcullis-app-id')).toHaveLength(1);
+      expect(JSON.stringify(seen.headers)).not.toContain('spoofed-app');
+    });
+
+    it('refuses hostile paths with 400 and never forwards them', async () => {
+      const before = upstream.requests.length;
+      const hostile = [
+        `${api.basePath}/open/..%2f..%2fetc/passwd`,
+        `${api.basePath}/open/%2e%2e/secret`,
+        `${api.basePath}/open/../items/1`,
+        `${api.basePath}/open//x`,
+        `${api.basePath}/open/a%5cb`,
+        `${api.basePath}/open/a%00b`,
+        `${api.basePath}/open/a%zzb`,
+        `${api.basePath}/open/a\\b`,
+        `${api.basePath}/open/%252e%252e/x`,
+        `${api.basePath}/open/${'a'.repeat(2100)}`,
+      ];
+      for (const path of hostile) {
+        const result = await call(path, { headers: { 'x-api-key': apiKey } });
+        expect(result.status, path).toBe(400);
+        expect(result.headers['content-type']).toContain('application/problem+json');
+      }
+      expect(upstream.requests.length).toBe(before);
+    });
+  });
+
+  describe('access events', () => {
+    it('puts one event per request on Kafka with the decision and identity', async () => {
+      const allowed = await call(`${api.basePath}/items/77`, {
+        headers: { 'x-api-key': apiKey, 'user-agent': 'e2e-agent' },
+      });
+      const denied = await call(`${api.basePath}/items/77`);
+      const allowedEvent = await accessEvent(allowed.requestId);
+      expect(allowedEvent.data).toMatchObject({
+        requestId: allowed.requestId,
+        appId: app.id,
+        teamId: app.teamId,
+        developerId: app.userId,
+        apiId: api.id,
+        apiSlug: api.slug,
+        planId: api.planId,
+        environment: 'sandbox',
+        authMethod: 'api_key',
+        method: 'GET',
+        route: '/items/{id}',
+        path: `${api.basePath}/items/77`,
+        status: 200,
+        decision: 'allow',
+        reason: 'ok',
+        sourceIp: '127.0.0.1',
+        userAgent: 'e2e-agent',
+        scopes: ['items:read'],
+      });
+      expect(allowedEvent.data.latencyMs.upstream).not.toBeNull();
+      expect(allowedEvent.data.bytesOut).toBeGreaterThan(0);
+      expect(allowedEvent.data.credentialId).not.toBeNull();
+      const deniedEvent = await accessEvent(denied.requestId);
+      expect(deniedEvent.data).toMatchObject({
+        decision: 'deny',
+        reason: 'no_credential',
+        status: 401,
+        appId: null,
+      });
+      await sleep(500);
+      const forAllowed = events.events.filter(
+        (event) => event.type === 'gateway.access' && event.data.requestId === allowed.requestId,
+      );
+      expect(forAllowed).toHaveLength(1);
+    });
+  });
+
+  async function accessEvent(requestId: string): Promise<AccessEvent> {
+    return (await events.waitFor(
+      (event) => event.type === 'gateway.access' && event.data.requestId === requestId,
+    )) as AccessEvent;
+  }
+
+  /** Fixture rows were written behind the gateway's back: make it re-read, as an event would. */
+  async function gatewayRefresh(): Promise<void> {
+    await fixtures.announceChange(producer, 'api.changed', api.id);
+    await sleep(700);
+  }
+});

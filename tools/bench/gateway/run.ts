@@ -1,0 +1,367 @@
+/**
+ * Gateway benchmark: one run on this machine, same upstream and load tool (autocannon) for
+ * (a) the upstream directly, (b) a bare Node reverse proxy (@fastify/http-proxy), (c) nginx
+ * proxy_pass, (d) Portcullis with JWT auth, rate limiting and access events on.
+ *
+ *   npm run build && node tools/bench/gateway/run.ts
+ *
+ * Env: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (default 64), BENCH_DATABASE_URL (a database
+ * the run may reset; default portcullis_bench), KAFKA_BROKERS (default 127.0.0.1:9092; events are
+ * spooled if it is down), REDIS_URL. Writes tools/bench/gateway/RESULTS.md.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import autocannon from 'autocannon';
+import { apiAudience, TOPIC_SPECS } from '@portcullis/contracts';
+import { createKafka, ensureTopics } from '@portcullis/kafka';
+import {
+  decodeHashKey,
+  generateClientId,
+  generateClientSecret,
+  keyedHash,
+} from '@portcullis/crypto';
+import { createPrismaClient } from '@portcullis/db';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
+const DATABASE_URL =
+  process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/portcullis_bench_gateway';
+const KAFKA_BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const HASH_KEY = 'ZGV2LW9ubHktY3JlZGVudGlhbC1oYXNoLWtleS1jaGFuZ2UtbWU=';
+const LOG_DIR = resolve(ROOT, '.var/logs');
+const children: ChildProcess[] = [];
+
+interface Measured {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((done) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => done(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+function launch(
+  name: string,
+  command: string,
+  args: string[],
+  env: Record<string, string> = {},
+): ChildProcess {
+  mkdirSync(LOG_DIR, { recursive: true });
+  const log = createWriteStream(join(LOG_DIR, `bench-${name}.log`));
+  const child = spawn(command, args, {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  children.push(child);
+  return child;
+}
+
+async function waitFor(
+  url: string,
+  accept: (status: number) => boolean = (s) => s < 500,
+): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(url);
+      if (accept(response.status)) return;
+    } catch {
+      // not up yet
+    }
+    await sleep(200);
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+async function load(
+  name: string,
+  url: string,
+  headers: Record<string, string>,
+  overallRate?: number,
+): Promise<Measured> {
+  const result = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: DURATION,
+    headers,
+    ...(overallRate ? { overallRate } : {}),
+  });
+  return {
+    name,
+    rps: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+  };
+}
+
+async function warm(url: string, headers: Record<string, string>): Promise<void> {
+  await autocannon({ url, connections: CONNECTIONS, duration: 3, headers });
+}
+
+async function seed(upstreamUrl: string) {
+  const { resetDatabase } = (await import(resolve(ROOT, 'tools/db/schema-engine.ts'))) as {
+    resetDatabase(url: string, options?: { force?: boolean }): Promise<void>;
+  };
+  await resetDatabase(DATABASE_URL, { force: true });
+  const prisma = createPrismaClient({ databaseUrl: DATABASE_URL });
+  const user = await prisma.user.create({
+    data: { email: 'bench@example.test', passwordHash: 'x', displayName: 'Bench' },
+  });
+  const team = await prisma.team.create({ data: { slug: 'bench', name: 'Bench' } });
+  const api = await prisma.api.create({
+    data: {
+      slug: 'bench',
+      name: 'Bench',
+      basePath: '/bench',
+      upstreamUrl,
+      ownerTeamId: team.id,
+      authMethods: ['oauth2_client_credentials', 'api_key'],
+      routes: {
+        create: [{ method: 'GET', pathPattern: '/items/{id}', requiredScopes: ['items:read'] }],
+      },
+      scopes: { create: [{ name: 'items:read' }] },
+      plans: { create: [{ name: 'unlimited', ratePerSecond: 1_000_000, burst: 1_000_000 }] },
+    },
+    include: { plans: true },
+  });
+  const app = await prisma.application.create({
+    data: { teamId: team.id, name: 'bench', createdById: user.id },
+  });
+  await prisma.subscription.create({
+    data: {
+      applicationId: app.id,
+      apiId: api.id,
+      planId: api.plans[0]!.id,
+      environment: 'sandbox',
+      status: 'approved',
+      grantedScopes: ['items:read'],
+    },
+  });
+  const clientId = generateClientId('sandbox');
+  const clientSecret = generateClientSecret();
+  await prisma.credential.create({
+    data: {
+      applicationId: app.id,
+      environment: 'sandbox',
+      kind: 'client_secret',
+      clientId,
+      keyId: `bench_${clientId.slice(-12)}`,
+      secretHash: keyedHash(clientSecret, decodeHashKey(HASH_KEY)),
+    },
+  });
+  await prisma.$disconnect();
+  return { clientId, clientSecret };
+}
+
+function nginxConfig(dir: string, port: number, upstreamPort: number): string {
+  const conf = join(dir, 'nginx.conf');
+  writeFileSync(
+    conf,
+    `worker_processes 1;
+error_log ${dir}/error.log warn;
+pid ${dir}/nginx.pid;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  upstream backend { server 127.0.0.1:${upstreamPort}; keepalive 64; }
+  server {
+    listen 127.0.0.1:${port};
+    location /bench/ {
+      proxy_pass http://backend/;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
+  }
+}
+`,
+  );
+  return conf;
+}
+
+async function main(): Promise<void> {
+  const upstreamPort = await freePort();
+  const bareProxyPort = await freePort();
+  const nginxPort = await freePort();
+  const identityPort = await freePort();
+  const gatewayPort = await freePort();
+  const upstream = `http://127.0.0.1:${upstreamPort}`;
+  launch('upstream', process.execPath, [
+    resolve(import.meta.dirname, 'upstream.ts'),
+    String(upstreamPort),
+  ]);
+  launch('bare-proxy', process.execPath, [
+    resolve(import.meta.dirname, 'bare-proxy.ts'),
+    String(bareProxyPort),
+    upstream,
+  ]);
+  const nginxDir = resolve(ROOT, '.var/bench/nginx');
+  mkdirSync(nginxDir, { recursive: true });
+  const nginxBinary = spawnSync('sh', ['-c', 'command -v nginx || ls /usr/sbin/nginx'])
+    .stdout.toString()
+    .trim()
+    .split('\n')[0];
+  if (nginxBinary) {
+    launch('nginx', nginxBinary, [
+      '-p',
+      nginxDir,
+      '-c',
+      nginxConfig(nginxDir, nginxPort, upstreamPort),
+      '-g',
+      'daemon off;',
+    ]);
+  }
+  const { clientId, clientSecret } = await seed(upstream);
+  await ensureTopics(
+    createKafka({ brokers: KAFKA_BROKERS.split(','), clientId: 'bench' }),
+    TOPIC_SPECS,
+  ).catch((error: unknown) =>
+    console.warn(`Kafka not reachable (${String(error)}); events will be spooled`),
+  );
+  const identityUrl = `http://127.0.0.1:${identityPort}`;
+  const common = {
+    DATABASE_URL,
+    KAFKA_BROKERS,
+    REDIS_URL,
+    CREDENTIAL_HASH_KEY: HASH_KEY,
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+  };
+  launch('identity', process.execPath, ['apps/identity/dist/main.js'], {
+    ...common,
+    IDENTITY_PORT: String(identityPort),
+    IDENTITY_ISSUER: identityUrl,
+    SPOOL_DIR: mkdtempSync(join(tmpdir(), 'bench-identity-')),
+  });
+  await waitFor(`${identityUrl}/healthz`, (status) => status === 200);
+  launch('gateway', process.execPath, ['apps/gateway/dist/main.js'], {
+    ...common,
+    GATEWAY_PORT: String(gatewayPort),
+    GATEWAY_PLAIN_HTTP: 'true',
+    IDENTITY_URL: identityUrl,
+    IDENTITY_ISSUER: identityUrl,
+    SPOOL_DIR: mkdtempSync(join(tmpdir(), 'bench-gateway-')),
+  });
+  const gateway = `http://127.0.0.1:${gatewayPort}`;
+  await Promise.all([
+    waitFor(`${upstream}/`),
+    waitFor(`http://127.0.0.1:${bareProxyPort}/bench/`),
+    nginxBinary ? waitFor(`http://127.0.0.1:${nginxPort}/bench/`) : Promise.resolve(),
+    // 401 means the snapshot is loaded and the pipeline answers.
+    waitFor(`${gateway}/bench/items/1`, (status) => status === 401),
+  ]);
+  const tokenResponse = await fetch(`${identityUrl}/oauth2/token`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
+    },
+    body: new URLSearchParams({ grant_type: 'client_credentials', resource: apiAudience('bench') }),
+  });
+  const { access_token: token } = (await tokenResponse.json()) as { access_token: string };
+  if (!token) throw new Error(`no token: ${tokenResponse.status}`);
+  const auth = { authorization: `Bearer ${token}` };
+
+  const targets: [string, string, Record<string, string>][] = [
+    ['direct', `${upstream}/items/1`, {}],
+    [
+      'bare Node proxy (@fastify/http-proxy)',
+      `http://127.0.0.1:${bareProxyPort}/bench/items/1`,
+      {},
+    ],
+    ...(nginxBinary
+      ? [
+          ['nginx proxy_pass', `http://127.0.0.1:${nginxPort}/bench/items/1`, {}] as [
+            string,
+            string,
+            Record<string, string>,
+          ],
+        ]
+      : []),
+    ['Portcullis (JWT, rate limit, events)', `${gateway}/bench/items/1`, auth],
+  ];
+  const results: Measured[] = [];
+  for (const [name, url, headers] of targets) {
+    await warm(url, headers);
+    const measured = await load(name, url, headers);
+    console.log(JSON.stringify(measured));
+    results.push(measured);
+  }
+  const portcullis = results.at(-1)!;
+  const half = Math.max(1, Math.round(portcullis.rps / 2));
+  const directHalf = await load(`direct @ ${half} req/s`, `${upstream}/items/1`, {}, half);
+  const portcullisHalf = await load(
+    `Portcullis @ ${half} req/s`,
+    `${gateway}/bench/items/1`,
+    auth,
+    half,
+  );
+  console.log(JSON.stringify(directHalf));
+  console.log(JSON.stringify(portcullisHalf));
+
+  const bare = results[1]!;
+  const ratio = portcullis.rps / bare.rps;
+  const addedP99 = portcullisHalf.p99 - directHalf.p99;
+  const row = (m: Measured) =>
+    `| ${m.name} | ${m.rps} | ${m.p50} | ${m.p99} | ${m.errors} | ${m.non2xx} |`;
+  const report = `# Gateway benchmark results
+
+Generated by \`node tools/bench/gateway/run.ts\` on ${new Date().toISOString()} — ${cpus().length} CPU(s)
+(${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}, autocannon ${CONNECTIONS} connections,
+${DURATION} s per run after a 3 s warm-up, everything on one machine (load tool, proxies, upstream,
+identity, Redis, Kafka share the cores). Portcullis over plain HTTP (GATEWAY_PLAIN_HTTP=true, like
+the others), JWT (ES256) verified per request, Redis rate limiting (high plan limits), one access
+event per request to Kafka (${KAFKA_BROKERS}), a signed X-Portcullis-Assertion per request.
+
+| target | req/s | p50 ms | p99 ms | errors | non-2xx |
+| --- | ---: | ---: | ---: | ---: | ---: |
+${results.map(row).join('\n')}
+
+Fixed rate (half of Portcullis' peak, ${half} req/s):
+
+| target | req/s | p50 ms | p99 ms | errors | non-2xx |
+| --- | ---: | ---: | ---: | ---: | ---: |
+${row(directHalf)}
+${row(portcullisHalf)}
+
+- Throughput vs the bare Node proxy: **${ratio.toFixed(2)}×** (target ≥ 0.8×) — ${ratio >= 0.8 ? 'met' : 'NOT met'}.
+- p99 added over direct at half load: **${addedP99.toFixed(1)} ms** (target ≤ +2 ms) — ${addedP99 <= 2 ? 'met' : 'NOT met'}.
+${results
+  .slice(1)
+  .map((m) => `- ${m.name}: ${(m.rps / results[0]!.rps).toFixed(2)}× of direct throughput.`)
+  .join('\n')}
+`;
+  writeFileSync(resolve(import.meta.dirname, 'RESULTS.md'), report);
+  console.log(report);
+}
+
+try {
+  await main();
+} finally {
+  for (const child of children) child.kill('SIGTERM');
+  await sleep(500);
+}
+process.exit(0);
