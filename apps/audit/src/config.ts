@@ -1,10 +1,51 @@
-import { databaseEnv, kafkaEnv, loadConfig, serviceEnv, servicePorts } from '@portcullis/config';
+import {
+  booleanVar,
+  databaseEnv,
+  kafkaEnv,
+  loadConfig,
+  positiveIntVar,
+  serviceEnv,
+  servicePorts,
+  urlVar,
+} from '@portcullis/config';
+import { TOPICS } from '@portcullis/contracts';
+import { z } from 'zod';
+import { alertsEnv } from './alerts/alerts-env.js';
+import { siemEnv } from './siem/siem-env.js';
 
 export const auditEnv = {
   ...serviceEnv,
   ...databaseEnv,
   ...kafkaEnv,
   AUDIT_PORT: servicePorts.AUDIT_PORT,
+  /** Consumer group of the audit store: every replica joins it and they share the partitions. */
+  AUDIT_CONSUMER_GROUP: z.string().min(1).default('audit-store'),
+  /** Set to false on replicas that only serve queries. */
+  AUDIT_INGEST_ENABLED: booleanVar(true),
+  /** Topics the store consumes (comma-separated). */
+  AUDIT_INGEST_TOPICS: z
+    .string()
+    .default([TOPICS.accessEvents, TOPICS.managementEvents, TOPICS.alertEvents].join(','))
+    .transform((value) => value.split(',').map((topic) => topic.trim()))
+    .refine((topics) => topics.length > 0 && topics.every((topic) => topic.length > 0), {
+      error: 'must be a comma-separated list of topic names',
+    }),
+  /** Where invalid events go, with the reason. */
+  AUDIT_DEAD_LETTER_TOPIC: z.string().min(1).default(TOPICS.deadLetter),
+  /** Days of events kept; older daily partitions are dropped whole. */
+  AUDIT_RETENTION_DAYS: positiveIntVar(90),
+  /** Daily partitions created ahead of today. */
+  AUDIT_PARTITION_DAYS_AHEAD: positiveIntVar(7),
+  /** How often partitions are created ahead and expired ones dropped. */
+  AUDIT_MAINTENANCE_INTERVAL_SECONDS: positiveIntVar(3600),
+  /** Connections of the audit store's own pool (ingest and queries). */
+  AUDIT_DB_POOL_MAX: positiveIntVar(10),
+  /** identity, which vouches for the callers' session tokens (GET /v1/me). */
+  IDENTITY_URL: urlVar('http://127.0.0.1:3001', ['http', 'https']),
+  /** How long a session answer from identity is reused. */
+  AUDIT_AUTH_CACHE_SECONDS: positiveIntVar(30),
+  ...siemEnv,
+  ...alertsEnv,
 };
 
 export type AuditConfig = ReturnType<typeof loadAuditConfig>;

@@ -1,0 +1,164 @@
+import type { AccessEvent, ManagementEvent } from '@portcullis/contracts';
+import type { ExportableEvent } from './siem-record.js';
+
+export const OCSF_VERSION = '1.3.0';
+export const OCSF_API_ACTIVITY_CLASS_UID = 6003;
+export const OCSF_APPLICATION_CATEGORY_UID = 6;
+
+/** activity_id of API Activity: 1 Create, 2 Read, 3 Update, 4 Delete, 99 Other. */
+export function ocsfActivityForMethod(method: string): { id: number; name: string } {
+  switch (method.toUpperCase()) {
+    case 'POST':
+      return { id: 1, name: 'Create' };
+    case 'GET':
+    case 'HEAD':
+      return { id: 2, name: 'Read' };
+    case 'PUT':
+    case 'PATCH':
+      return { id: 3, name: 'Update' };
+    case 'DELETE':
+      return { id: 4, name: 'Delete' };
+    default:
+      return { id: 99, name: 'Other' };
+  }
+}
+
+function ocsfActivityForAction(action: string): { id: number; name: string } {
+  const verb = action.slice(action.indexOf('.') + 1);
+  if (/^(created|requested|signed_up|granted|issued|member_added)$/.test(verb)) {
+    return { id: 1, name: 'Create' };
+  }
+  if (/^(deleted|revoked|member_removed)$/.test(verb)) return { id: 4, name: 'Delete' };
+  if (/^(signed_in|sign_in_failed|signed_out|failed)$/.test(verb)) return { id: 99, name: 'Other' };
+  return { id: 3, name: 'Update' };
+}
+
+export type OcsfApiActivity = Record<string, unknown> & {
+  class_uid: number;
+  category_uid: number;
+  activity_id: number;
+  type_uid: number;
+  time: number;
+  severity_id: number;
+  metadata: { uid: string; version: string; product: Record<string, unknown> };
+};
+
+/**
+ * OCSF API Activity (class 6003, category Application Activity) for gateway access and identity
+ * management events. Alert events have no API Activity meaning and are not mapped (null).
+ */
+export function toOcsfApiActivity(
+  event: ExportableEvent,
+  productVersion: string,
+): OcsfApiActivity | null {
+  if (event.type === 'gateway.access') return fromAccess(event, productVersion);
+  if (event.type === 'identity.management') return fromManagement(event, productVersion);
+  return null;
+}
+
+function common(
+  event: ExportableEvent,
+  productVersion: string,
+  activity: { id: number; name: string },
+  failed: boolean,
+) {
+  return {
+    class_uid: OCSF_API_ACTIVITY_CLASS_UID,
+    class_name: 'API Activity',
+    category_uid: OCSF_APPLICATION_CATEGORY_UID,
+    category_name: 'Application Activity',
+    activity_id: activity.id,
+    activity_name: activity.name,
+    type_uid: OCSF_API_ACTIVITY_CLASS_UID * 100 + activity.id,
+    time: Date.parse(event.time),
+    // 1 Informational, 3 Medium for failures.
+    severity_id: failed ? 3 : 1,
+    severity: failed ? 'Medium' : 'Informational',
+    status_id: failed ? 2 : 1,
+    status: failed ? 'Failure' : 'Success',
+    // Required by the class; Portcullis runs wherever the operator puts it.
+    cloud: { provider: 'self-hosted' },
+    metadata: {
+      uid: event.id,
+      version: OCSF_VERSION,
+      event_code: event.type,
+      original_time: event.time,
+      ...(event.traceId ? { correlation_uid: event.traceId } : {}),
+      product: {
+        name: 'Portcullis',
+        vendor_name: 'Portcullis',
+        version: productVersion,
+        feature: { name: event.source },
+      },
+    },
+  };
+}
+
+function fromAccess(event: AccessEvent, productVersion: string): OcsfApiActivity {
+  const data = event.data;
+  const failed = data.decision === 'deny' || data.status >= 500;
+  return {
+    ...common(event, productVersion, ocsfActivityForMethod(data.method), failed),
+    status_code: String(data.status),
+    status_detail: data.reason,
+    message: `${data.method} ${data.route ?? data.path} ${data.decision} (${data.reason})`,
+    actor: {
+      app_uid: data.appId ?? undefined,
+      user: {
+        uid: data.clientId ?? undefined,
+        type_id: 99,
+        type: 'Service',
+        uid_alt: data.credentialId ?? undefined,
+      },
+      authorizations: [{ decision: data.decision === 'allow' ? 'Allowed' : 'Denied' }],
+    },
+    api: {
+      operation: `${data.method} ${data.route ?? data.path}`,
+      service: { name: data.apiSlug ?? data.apiId ?? 'unknown', uid: data.apiId ?? undefined },
+      request: { uid: data.requestId },
+      response: { code: data.status },
+    },
+    http_request: {
+      http_method: data.method,
+      url: { path: data.path },
+      user_agent: data.userAgent ?? undefined,
+      length: data.bytesIn,
+    },
+    http_response: { code: data.status, length: data.bytesOut, latency: data.latencyMs.total },
+    src_endpoint: { ip: data.sourceIp },
+    dst_endpoint: { svc_name: 'portcullis-gateway', uid: data.gatewayId },
+    unmapped: {
+      environment: data.environment,
+      plan_id: data.planId,
+      team_id: data.teamId,
+      developer_id: data.developerId,
+      auth_method: data.authMethod,
+      token_jti: data.tokenJti,
+      upstream_latency_ms: data.latencyMs.upstream,
+    },
+  };
+}
+
+function fromManagement(event: ManagementEvent, productVersion: string): OcsfApiActivity {
+  const data = event.data;
+  const failed = data.outcome === 'failure';
+  return {
+    ...common(event, productVersion, ocsfActivityForAction(data.action), failed),
+    status_detail: data.action,
+    message: `${data.action} ${data.target.type}:${data.target.id ?? '-'} (${data.outcome})`,
+    actor: {
+      user: {
+        uid: data.actor.id ?? undefined,
+        name: data.actor.label ?? undefined,
+        type: data.actor.type,
+      },
+    },
+    api: {
+      operation: data.action,
+      service: { name: 'portcullis-identity' },
+    },
+    resources: [{ type: data.target.type, uid: data.target.id ?? undefined }],
+    src_endpoint: { ip: data.sourceIp ?? undefined },
+    unmapped: { team_id: data.teamId, app_id: data.appId, api_id: data.apiId },
+  };
+}

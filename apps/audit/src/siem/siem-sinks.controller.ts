@@ -1,0 +1,80 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ZodValidationPipe } from '@portcullis/nest-service';
+import { z } from 'zod';
+import type { AuditPrincipal } from '../auth/audit-principal.js';
+import { CurrentPrincipal, SignedIn } from '../auth/decorators.js';
+import { requireSecurityRole } from './require-security-role.js';
+import {
+  createSinkSchema,
+  SiemSinksService,
+  updateSinkSchema,
+  type SinkStatus,
+  type SinkView,
+} from './siem-sinks.service.js';
+
+@ApiTags('siem')
+@Controller('v1/siem/sinks')
+@SignedIn()
+export class SiemSinksController {
+  constructor(private readonly sinks: SiemSinksService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'List SIEM sinks (secrets are never returned)' })
+  list(@CurrentPrincipal() principal: AuditPrincipal): Promise<SinkView[]> {
+    requireSecurityRole(principal);
+    return this.sinks.list();
+  }
+
+  @Post()
+  @ApiOperation({ summary: 'Create a SIEM sink; it exports events from now on (or `earliest`)' })
+  @ApiBody({ schema: z.toJSONSchema(createSinkSchema, { io: 'input' }) as object })
+  @ApiResponse({ status: 201, description: 'The sink, without its secret.' })
+  @ApiResponse({ status: 409, description: 'A sink with this name exists.' })
+  create(
+    @CurrentPrincipal() principal: AuditPrincipal,
+    @Body(new ZodValidationPipe(createSinkSchema)) body: z.output<typeof createSinkSchema>,
+  ): Promise<SinkView> {
+    return this.sinks.create(body, requireSecurityRole(principal));
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One SIEM sink' })
+  get(@CurrentPrincipal() principal: AuditPrincipal, @Param('id') id: string): Promise<SinkView> {
+    requireSecurityRole(principal);
+    return this.sinks.get(id);
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Change a sink: name, settings, secret, event types, enabled' })
+  @ApiBody({ schema: z.toJSONSchema(updateSinkSchema, { io: 'input' }) as object })
+  update(
+    @CurrentPrincipal() principal: AuditPrincipal,
+    @Param('id') id: string,
+    @Body(new ZodValidationPipe(updateSinkSchema)) body: z.output<typeof updateSinkSchema>,
+  ): Promise<SinkView> {
+    return this.sinks.update(id, body, requireSecurityRole(principal));
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a sink and its consumer group' })
+  async delete(
+    @CurrentPrincipal() principal: AuditPrincipal,
+    @Param('id') id: string,
+  ): Promise<void> {
+    await this.sinks.delete(id, requireSecurityRole(principal));
+  }
+
+  @Get(':id/status')
+  @ApiOperation({
+    summary: 'Export status: lag (events not yet exported), last success, last error',
+  })
+  status(
+    @CurrentPrincipal() principal: AuditPrincipal,
+    @Param('id') id: string,
+  ): Promise<SinkStatus> {
+    requireSecurityRole(principal);
+    return this.sinks.status(id);
+  }
+}

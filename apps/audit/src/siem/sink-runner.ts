@@ -1,0 +1,168 @@
+import { parseEvent, TOPICS } from '@portcullis/contracts';
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Logger } from 'pino';
+import { SinkDeliveryError, type SinkDelivery } from './sink-delivery.js';
+import { isExportable, type ExportableEvent } from './siem-record.js';
+
+/** What every SIEM sink reads. */
+export const SINK_TOPICS = [TOPICS.accessEvents, TOPICS.managementEvents, TOPICS.alertEvents];
+
+/** Each sink is its own consumer group, so its position is its own and durable in Kafka. */
+export function sinkGroupId(sinkId: string): string {
+  return `audit-sink-${sinkId}`;
+}
+
+export interface SinkRunnerOptions {
+  kafka: Kafka;
+  sinkId: string;
+  delivery: SinkDelivery;
+  /** Event types to export (`gateway.access`, …); empty exports all. */
+  eventTypes: readonly string[];
+  logger?: Logger;
+  onSuccess?: (at: Date) => Promise<void>;
+  /** `message` is the SinkDeliveryError's text: never a secret. */
+  onError?: (message: string, at: Date) => Promise<void>;
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+/**
+ * Streams the event topics into one sink. A batch's offsets are committed only after the sink
+ * acknowledged it; while the sink is down the runner retries the same batch with exponential
+ * backoff (heartbeating, so the group keeps its partitions) and reads nothing new. Other sinks run
+ * their own groups and are not held up. Delivery is at least once: a crash between the sink's
+ * acknowledgement and the commit resends that batch.
+ */
+export class SinkRunner {
+  readonly #options: SinkRunnerOptions;
+  readonly #logger: Logger | undefined;
+  readonly #types: ReadonlySet<string>;
+  #consumer: Consumer | undefined;
+  #stopped = false;
+  #wakeSleepers = new Set<() => void>();
+
+  constructor(options: SinkRunnerOptions) {
+    this.#options = options;
+    this.#logger = options.logger?.child({ sinkId: options.sinkId });
+    this.#types = new Set(options.eventTypes);
+  }
+
+  get groupId(): string {
+    return sinkGroupId(this.#options.sinkId);
+  }
+
+  async start(): Promise<void> {
+    const consumer = this.#options.kafka.consumer({
+      groupId: this.groupId,
+      allowAutoTopicCreation: false,
+      maxWaitTimeInMs: 1000,
+    });
+    consumer.on(consumer.events.CRASH, (event) => {
+      this.#logger?.error({ err: event.payload.error }, 'SIEM sink consumer crashed');
+    });
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topics: SINK_TOPICS, fromBeginning: false });
+      await consumer.run({
+        eachBatchAutoResolve: false,
+        autoCommitThreshold: 1,
+        eachBatch: (payload) => this.#eachBatch(payload),
+      });
+    } catch (error) {
+      await consumer.disconnect().catch(() => undefined);
+      throw error;
+    }
+    this.#consumer = consumer;
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    for (const wake of [...this.#wakeSleepers]) wake();
+    await this.#consumer?.disconnect().catch(() => undefined);
+    this.#consumer = undefined;
+    await this.#options.delivery.close().catch(() => undefined);
+  }
+
+  async #eachBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    const size = this.#options.delivery.batchSize;
+    // Chunks of deliverable events, each with the last offset it covers.
+    let chunk: ExportableEvent[] = [];
+    for (const [index, message] of batch.messages.entries()) {
+      const event = this.#exportable(message.value);
+      if (event) chunk.push(event);
+      const last = index === batch.messages.length - 1;
+      if (chunk.length >= size || (last && chunk.length > 0)) {
+        if (!(await this.#deliverWithRetry(chunk, payload))) return;
+        chunk = [];
+      }
+      // Nothing pending before this message: everything up to it is done (delivered or skipped).
+      if (chunk.length === 0) payload.resolveOffset(message.offset);
+      if (chunk.length === 0 && (last || index % size === size - 1)) {
+        await payload.commitOffsetsIfNecessary();
+      }
+    }
+    await payload.commitOffsetsIfNecessary();
+    await payload.heartbeat();
+  }
+
+  #exportable(value: Buffer | null): ExportableEvent | null {
+    const parsed = parseEvent(value);
+    // Malformed records are the ingest path's to dead-letter; a sink only skips them.
+    if (!parsed.ok || !isExportable(parsed.event)) return null;
+    if (this.#types.size > 0 && !this.#types.has(parsed.event.type)) return null;
+    return parsed.event;
+  }
+
+  /** True once delivered; false if the runner is stopping or lost the partition. */
+  async #deliverWithRetry(
+    events: readonly ExportableEvent[],
+    payload: EachBatchPayload,
+  ): Promise<boolean> {
+    const min = this.#options.minBackoffMs ?? 500;
+    const max = this.#options.maxBackoffMs ?? 30_000;
+    let backoff = min;
+    for (;;) {
+      if (this.#stopped || !payload.isRunning() || payload.isStale()) return false;
+      try {
+        await this.#options.delivery.deliver(events);
+        await this.#options.onSuccess?.(new Date())?.catch(() => undefined);
+        return true;
+      } catch (error) {
+        const message =
+          error instanceof SinkDeliveryError ? error.message : 'sink delivery failed unexpectedly';
+        if (!(error instanceof SinkDeliveryError)) {
+          this.#logger?.error({ err: error }, 'unexpected SIEM sink error');
+        } else {
+          this.#logger?.warn({ reason: message, retryInMs: backoff }, 'SIEM sink delivery failed');
+        }
+        await this.#options.onError?.(message, new Date())?.catch(() => undefined);
+        const retryAfterMs =
+          error instanceof SinkDeliveryError && error.retryAfterSeconds !== undefined
+            ? error.retryAfterSeconds * 1000
+            : 0;
+        await this.#sleep(Math.max(backoff, retryAfterMs), payload);
+        backoff = Math.min(backoff * 2, max);
+      }
+    }
+  }
+
+  /** Sleeps in slices, heartbeating so the group does not hand the partitions away. */
+  async #sleep(ms: number, payload: EachBatchPayload): Promise<void> {
+    const until = Date.now() + ms;
+    while (!this.#stopped && Date.now() < until) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          this.#wakeSleepers.delete(done);
+          resolve();
+        };
+        const timer = setTimeout(done, Math.min(2000, until - Date.now()));
+        this.#wakeSleepers.add(done);
+      });
+      if (this.#stopped) return;
+      // Throws during a rebalance: kafkajs then rejoins and redelivers from the last commit.
+      await payload.heartbeat();
+    }
+  }
+}

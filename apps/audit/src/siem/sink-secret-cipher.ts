@@ -1,0 +1,43 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+
+const VERSION = 'v1';
+
+/**
+ * Encrypts sink secrets (HEC tokens, webhook secrets, TLS keys) at rest with AES-256-GCM. The
+ * stored form is `v1.<iv>.<tag>.<ciphertext>` (base64url); the sink id is bound as associated
+ * data, so a secret copied onto another sink row does not decrypt.
+ */
+export class SinkSecretCipher {
+  readonly #key: Buffer;
+
+  constructor(base64Key: string) {
+    const key = Buffer.from(base64Key, 'base64');
+    if (key.length < 32) throw new RangeError('the sink secret key must be 32+ bytes of base64');
+    this.#key = key.subarray(0, 32);
+  }
+
+  encrypt(sinkId: string, secret: object): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.#key, iv);
+    cipher.setAAD(Buffer.from(sinkId, 'utf8'));
+    const body = Buffer.concat([cipher.update(JSON.stringify(secret), 'utf8'), cipher.final()]);
+    return [VERSION, iv, cipher.getAuthTag(), body]
+      .map((part) => (typeof part === 'string' ? part : part.toString('base64url')))
+      .join('.');
+  }
+
+  decrypt(sinkId: string, stored: string): unknown {
+    const [version, iv, tag, body] = stored.split('.');
+    if (version !== VERSION || !iv || !tag || body === undefined) {
+      throw new Error('unreadable sink secret');
+    }
+    const decipher = createDecipheriv('aes-256-gcm', this.#key, Buffer.from(iv, 'base64url'));
+    decipher.setAAD(Buffer.from(sinkId, 'utf8'));
+    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+    const plain = Buffer.concat([
+      decipher.update(Buffer.from(body, 'base64url')),
+      decipher.final(),
+    ]);
+    return JSON.parse(plain.toString('utf8')) as unknown;
+  }
+}

@@ -1,0 +1,37 @@
+import pg from 'pg';
+
+/** The audit store's own pg pool: raw SQL for batched inserts, partitions and keyset queries. */
+export const AUDIT_DB = Symbol('AUDIT_DB');
+
+export type AuditDb = pg.Pool;
+
+export function createAuditDb(databaseUrl: string, max: number): AuditDb {
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max,
+    application_name: 'audit',
+    connectionTimeoutMillis: 5_000,
+  });
+  // An idle client that loses its connection must not crash the process; the next query reconnects.
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+/** Runs `work` in one transaction on one connection. */
+export async function inTransaction<T>(
+  db: AuditDb,
+  work: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
+  const client = await db.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}

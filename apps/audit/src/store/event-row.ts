@@ -1,0 +1,90 @@
+import type { KnownEvent } from '@portcullis/contracts';
+import type { AuditRowContent } from '../integrity/row-hash.js';
+
+/** Event types the audit store keeps (config changes are for gateways only). */
+export const STORED_EVENT_TYPES = ['gateway.access', 'identity.management', 'audit.alert'] as const;
+export type StoredEventType = (typeof STORED_EVENT_TYPES)[number];
+export type StoredEvent = Extract<KnownEvent, { type: StoredEventType }>;
+
+export function isStoredEvent(event: KnownEvent): event is StoredEvent {
+  return (STORED_EVENT_TYPES as readonly string[]).includes(event.type);
+}
+
+/**
+ * The row for an event: envelope, the columns queries filter on, and the validated body. The time
+ * is cut to milliseconds here (the column's precision), so a redelivered event maps to the same
+ * key, partition and hash.
+ */
+export function toRowContent(event: StoredEvent): AuditRowContent {
+  const base = {
+    id: event.id,
+    time: new Date(Math.floor(new Date(event.time).getTime())),
+    type: event.type,
+    version: event.version,
+    source: event.source,
+    traceId: event.traceId,
+    data: event.data as unknown,
+  };
+  switch (event.type) {
+    case 'gateway.access': {
+      const data = event.data;
+      return {
+        ...base,
+        teamId: data.teamId,
+        appId: data.appId,
+        clientId: data.clientId,
+        apiId: data.apiId,
+        action: null,
+        decision: data.decision,
+        reason: data.reason,
+        status: data.status,
+        sourceIp: data.sourceIp,
+        latencyMs: data.latencyMs.total,
+      };
+    }
+    case 'identity.management': {
+      const data = event.data;
+      return {
+        ...base,
+        teamId: data.teamId,
+        appId: data.appId,
+        clientId: data.actor.type === 'client' ? data.actor.id : null,
+        apiId: data.apiId,
+        action: data.action,
+        decision: null,
+        reason: data.outcome,
+        status: null,
+        sourceIp: data.sourceIp,
+        latencyMs: null,
+      };
+    }
+    case 'audit.alert': {
+      const subject = event.data.subject;
+      return {
+        ...base,
+        teamId: stringField(subject, 'teamId'),
+        appId: stringField(subject, 'appId'),
+        clientId: stringField(subject, 'clientId'),
+        apiId: stringField(subject, 'apiId'),
+        action: event.data.transition,
+        decision: null,
+        reason: event.data.rule,
+        status: null,
+        sourceIp: stringField(subject, 'sourceIp'),
+        latencyMs: null,
+      };
+    }
+  }
+}
+
+function stringField(record: Record<string, unknown>, key: string): string | null {
+  const value = record[key];
+  return typeof value === 'string' ? value : null;
+}
+
+/** PostgreSQL text and jsonb cannot hold U+0000: such an event is refused, not half-stored. */
+export function unstorableReason(row: AuditRowContent): string | null {
+  if (Number.isNaN(row.time.getTime())) return 'time is not a valid instant';
+  if (JSON.stringify(row).includes('\\u0000')) return 'contains a NUL character (U+0000)';
+  return null;
+}
