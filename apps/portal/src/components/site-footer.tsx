@@ -1,22 +1,31 @@
 import Link from 'next/link';
+import { currentViewer } from '../server/session';
 import styles from './site-footer.module.css';
 
-export function SiteFooter() {
+export async function SiteFooter() {
+  const viewer = await currentViewer();
+  const links = viewer
+    ? [
+        { href: '/catalog', label: 'API catalog' },
+        { href: '/docs/getting-started', label: 'Getting started' },
+        { href: '/notifications', label: 'Notifications' },
+      ]
+    : [
+        { href: '/docs/getting-started', label: 'Getting started' },
+        { href: '/sign-in', label: 'Sign in' },
+        { href: '/sign-up', label: 'Sign up' },
+      ];
   return (
     <footer className={styles.footer}>
       <div className={`container ${styles.inner}`}>
         <p>Portcullis — self-hosted machine-to-machine API access. Apache-2.0.</p>
         <nav aria-label="Footer">
           <ul className={styles.list}>
-            <li>
-              <Link href="/catalog">API catalog</Link>
-            </li>
-            <li>
-              <Link href="/sign-in">Sign in</Link>
-            </li>
-            <li>
-              <Link href="/sign-up">Sign up</Link>
-            </li>
+            {links.map((link) => (
+              <li key={link.href}>
+                <Link href={link.href}>{link.label}</Link>
+              </li>
+            ))}
           </ul>
         </nav>
       </div>

@@ -1,19 +1,55 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { ComingSoon } from '../../components/coming-soon';
+import { redirect } from 'next/navigation';
+import { signIn } from '../../actions/session-actions';
+import { ActionForm } from '../../components/forms/action-form';
+import { HiddenField, TextField } from '../../components/forms/fields';
+import { safeReturnPath } from '../../lib/return-path';
+import { csrfToken, currentViewer } from '../../server/session';
 
 export const metadata: Metadata = { title: 'Sign in' };
 
-export default function SignInPage() {
+const REASONS: Record<string, string> = {
+  expired: 'Your session has ended. Please sign in again.',
+  'signed-out': 'You are signed out.',
+};
+
+export default async function SignInPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
+  const params = await searchParams;
+  const next = safeReturnPath(params.next);
+  if (await currentViewer()) redirect(next);
+  const reason = typeof params.reason === 'string' ? REASONS[params.reason] : undefined;
   return (
-    <ComingSoon title="Sign in">
-      <p>
-        Signing in to the portal is not open yet. Developers, approvers and security staff will sign
-        in here with their email address and password.
+    <section className="container page auth-page" aria-labelledby="page-title">
+      <h1 id="page-title">Sign in to Portcullis</h1>
+      {reason && (
+        <p className="notice" role="status">
+          {reason}
+        </p>
+      )}
+      <ActionForm
+        action={signIn}
+        csrf={await csrfToken()}
+        submitLabel="Sign in"
+        pendingLabel="Signing in…"
+      >
+        <HiddenField name="next" value={next} />
+        <TextField name="email" label="Email" type="email" autoComplete="email" required />
+        <TextField
+          name="password"
+          label="Password"
+          type="password"
+          autoComplete="current-password"
+          required
+        />
+      </ActionForm>
+      <p className="auth-alt">
+        New to Portcullis? <Link href="/sign-up">Create a developer account</Link>.
       </p>
-      <p>
-        New here? <Link href="/sign-up">Read about developer accounts</Link>.
-      </p>
-    </ComingSoon>
+    </section>
   );
 }

@@ -1,0 +1,77 @@
+'use server';
+
+import { refresh } from 'next/cache';
+import type { FormState } from '../forms/form-state';
+import { runAction } from '../forms/run-action';
+import { emptyFormSchema, grantRoleFormSchema } from '../forms/schemas';
+import { apiPath, audit, identity } from '../server/backend';
+import { anyObject } from '../server/models';
+
+export async function markNotificationRead(
+  id: string,
+  _state: FormState,
+  formData: FormData,
+): Promise<FormState> {
+  return runAction(formData, { schema: emptyFormSchema }, async () => {
+    await identity(apiPath`/v1/notifications/${id}/read`, anyObject, { method: 'POST', body: {} });
+    refresh();
+  });
+}
+
+export async function markAllNotificationsRead(
+  _state: FormState,
+  formData: FormData,
+): Promise<FormState> {
+  return runAction(formData, { schema: emptyFormSchema }, async () => {
+    await identity('/v1/notifications/read-all', anyObject, { method: 'POST', body: {} });
+    refresh();
+    return { status: 'success', message: 'All caught up.' };
+  });
+}
+
+export async function changeAlert(
+  id: string,
+  change: 'acknowledge' | 'resolve',
+  _state: FormState,
+  formData: FormData,
+): Promise<FormState> {
+  return runAction(formData, { schema: emptyFormSchema }, async () => {
+    const path =
+      change === 'acknowledge'
+        ? apiPath`/v1/alerts/${id}/acknowledge`
+        : apiPath`/v1/alerts/${id}/resolve`;
+    await audit(path, anyObject, { method: 'POST', body: {} });
+    refresh();
+    return { status: 'success', message: change === 'acknowledge' ? 'Acknowledged.' : 'Resolved.' };
+  });
+}
+
+export async function grantRole(
+  userId: string,
+  _state: FormState,
+  formData: FormData,
+): Promise<FormState> {
+  return runAction(formData, { schema: grantRoleFormSchema }, async (input) => {
+    await identity(apiPath`/v1/users/${userId}/roles`, anyObject, {
+      method: 'POST',
+      body: { role: input.role, ...(input.apiId ? { apiId: input.apiId } : {}) },
+    });
+    refresh();
+    return { status: 'success', message: `Granted ${input.role}.` };
+  });
+}
+
+export async function revokeRole(
+  userId: string,
+  assignmentId: string,
+  _state: FormState,
+  formData: FormData,
+): Promise<FormState> {
+  return runAction(formData, { schema: emptyFormSchema }, async () => {
+    await identity(apiPath`/v1/users/${userId}/roles/${assignmentId}`, anyObject, {
+      method: 'DELETE',
+    });
+    refresh();
+    return { status: 'success', message: 'Role removed.' };
+  });
+}

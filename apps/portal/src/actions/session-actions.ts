@@ -1,0 +1,75 @@
+'use server';
+
+import { redirect } from 'next/navigation';
+import { z } from 'zod';
+import type { FormState } from '../forms/form-state';
+import { runAction } from '../forms/run-action';
+import { mfaFormSchema, signInFormSchema, signUpFormSchema } from '../forms/schemas';
+import { safeReturnPath } from '../lib/return-path';
+import { identity } from '../server/backend';
+import { anyObject, sessionSchema } from '../server/models';
+import { assertCsrf, endSession, mfaSatisfied, startSession } from '../server/session';
+
+export async function signUp(_state: FormState, formData: FormData): Promise<FormState> {
+  let mfaPending = false;
+  const state = await runAction(formData, { schema: signUpFormSchema }, async (input) => {
+    await identity('/v1/users', anyObject, { method: 'POST', body: input, authenticated: false });
+    const session = await identity('/v1/sessions', sessionSchema, {
+      method: 'POST',
+      body: { email: input.email, password: input.password },
+      authenticated: false,
+    });
+    await startSession(session.token, session.expiresAt, session.mfaRequired);
+    mfaPending = session.mfaRequired;
+  });
+  if (state.status !== 'success') return state;
+  redirect(mfaPending ? '/sign-in/mfa' : '/dashboard?welcome=1');
+}
+
+export async function signIn(_state: FormState, formData: FormData): Promise<FormState> {
+  let destination = '/dashboard';
+  const state = await runAction(formData, { schema: signInFormSchema }, async (input) => {
+    const session = await identity('/v1/sessions', sessionSchema, {
+      method: 'POST',
+      body: { email: input.email, password: input.password },
+      authenticated: false,
+    });
+    await startSession(session.token, session.expiresAt, session.mfaRequired);
+    const next = safeReturnPath(input.next);
+    destination = session.mfaRequired ? `/sign-in/mfa?next=${encodeURIComponent(next)}` : next;
+  });
+  if (state.status !== 'success') {
+    // One message for wrong email and wrong password alike.
+    return state.fieldErrors && Object.keys(state.fieldErrors).length > 0
+      ? state
+      : { ...state, message: state.message ?? 'Those details did not work.' };
+  }
+  redirect(destination);
+}
+
+export async function verifyMfa(_state: FormState, formData: FormData): Promise<FormState> {
+  let destination = '/dashboard';
+  const schema = mfaFormSchema.extend({ next: z.string().optional() });
+  const state = await runAction(formData, { schema }, async (input) => {
+    await identity('/v1/sessions/current/mfa', anyObject, {
+      method: 'POST',
+      body: { code: input.code },
+    });
+    await mfaSatisfied();
+    destination = safeReturnPath(input.next);
+  });
+  if (state.status !== 'success') return state;
+  redirect(destination);
+}
+
+/** Ends the session at identity too, so the token is dead even if the cookie leaked. */
+export async function signOut(formData: FormData): Promise<void> {
+  await assertCsrf(formData);
+  try {
+    await identity('/v1/sessions/current', z.unknown(), { method: 'DELETE' });
+  } catch {
+    // The cookie goes regardless: a session identity no longer knows is as good as ended.
+  }
+  await endSession();
+  redirect('/sign-in?reason=signed-out');
+}

@@ -1,0 +1,129 @@
+import type { Metadata } from 'next';
+import { grantRole, revokeRole } from '../../../actions/misc-actions';
+import { AdminNav } from '../../../components/admin-nav';
+import { ActionForm } from '../../../components/forms/action-form';
+import { SelectField } from '../../../components/forms/fields';
+import { EmptyState, NotAllowed, PageHeader, StatusBadge } from '../../../components/ui';
+import { formatDateTime } from '../../../lib/format';
+import { identity } from '../../../server/backend';
+import { apiSummarySchema, listOf, userSchema } from '../../../server/models';
+import { requireViewer } from '../../../server/require-viewer';
+import { csrfToken } from '../../../server/session';
+
+export const metadata: Metadata = { title: 'Users and roles' };
+
+export default async function UsersPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
+  const viewer = await requireViewer('/admin/users');
+  if (!viewer.isAdmin && !viewer.isSecurity) return <NotAllowed what="User administration" />;
+  const q = (await searchParams).q;
+  const query = typeof q === 'string' ? q.slice(0, 200) : '';
+  const [users, apis, csrf] = await Promise.all([
+    identity('/v1/users', listOf(userSchema), { query: { q: query, pageSize: 50 } }),
+    identity('/v1/apis', listOf(apiSummarySchema), { query: { pageSize: 100 } }),
+    csrfToken(),
+  ]);
+  const apiOptions = apis.items.map((api) => ({
+    value: api.id,
+    label: `Approver of ${api.name} only`,
+  }));
+  return (
+    <div className="container page">
+      <PageHeader
+        eyebrow="Administration"
+        title="Users and roles"
+        lead="Everyone is a developer. Grant approver (for one API or all), security or admin on top."
+      />
+      <AdminNav />
+      <form role="search" className="search-form" method="get" action="/admin/users">
+        <label>
+          Find people
+          <input type="search" name="q" defaultValue={query} placeholder="Name or email" />
+        </label>
+        <button type="submit" className="button button-secondary">
+          Search
+        </button>
+      </form>
+      {users.items.length === 0 ? (
+        <EmptyState title="Nobody matches" />
+      ) : (
+        <ul className="plain-list" aria-label="Users">
+          {users.items.map((user) => (
+            <li key={user.id} className="panel">
+              <div className="panel-header">
+                <h2>
+                  {user.displayName} <span className="muted">{user.email}</span>
+                </h2>
+                {user.status && <StatusBadge status={user.status} />}
+              </div>
+              <p className="muted">
+                Last sign-in: {formatDateTime(user.lastSignInAt)}
+                {user.totpEnabled !== undefined &&
+                  ` · two-factor ${user.totpEnabled ? 'on' : 'off'}`}
+              </p>
+              <h3 className="small-heading">Roles</h3>
+              {user.roles.length === 0 ? (
+                <p className="muted">Developer only.</p>
+              ) : (
+                <ul className="plain-list">
+                  {user.roles.map((assignment) => (
+                    <li key={assignment.id} className="role-row">
+                      <span>
+                        <strong>{assignment.role}</strong>
+                        {assignment.apiSlug && (
+                          <span className="muted"> of {assignment.apiSlug}</span>
+                        )}
+                      </span>
+                      {viewer.isAdmin && (
+                        <ActionForm
+                          action={revokeRole.bind(null, user.id, assignment.id)}
+                          csrf={csrf}
+                          submitLabel="Remove"
+                          variant="danger"
+                          className="inline-action"
+                          label={`Remove ${assignment.role} from ${user.email}`}
+                        />
+                      )}
+                    </li>
+                  ))}
+                </ul>
+              )}
+              {viewer.isAdmin && (
+                <ActionForm
+                  action={grantRole.bind(null, user.id)}
+                  csrf={csrf}
+                  submitLabel="Grant"
+                  variant="secondary"
+                  className="grant-form"
+                  label={`Grant a role to ${user.email}`}
+                >
+                  <SelectField
+                    name="role"
+                    label="Role"
+                    defaultValue="approver"
+                    options={[
+                      { value: 'approver', label: 'Approver' },
+                      { value: 'security', label: 'Security' },
+                      { value: 'admin', label: 'Admin' },
+                    ]}
+                    required
+                  />
+                  <SelectField
+                    name="apiId"
+                    label="Limited to"
+                    hint="For approvers: one API, or every API."
+                    options={apiOptions}
+                    placeholder="Every API"
+                  />
+                </ActionForm>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,136 @@
+import type { Metadata } from 'next';
+import Link from 'next/link';
+import { DecisionForms } from '../../../components/approvals/decision-forms';
+import { DecisionHistory } from '../../../components/approvals/decision-history';
+import { PageHeader, Section, StatusBadge } from '../../../components/ui';
+import { ENVIRONMENT_LABELS, formatDateTime } from '../../../lib/format';
+import { apiPath, identity } from '../../../server/backend';
+import { subscriptionSchema } from '../../../server/models';
+import { requireViewer } from '../../../server/require-viewer';
+import { csrfToken } from '../../../server/session';
+
+export const metadata: Metadata = { title: 'Access request' };
+
+const NEXT_STEP: Record<string, string> = {
+  pending: 'An owner of the API will decide. You get a notification either way.',
+  approved:
+    'Access is granted. Create credentials on the application page and make your first call.',
+  rejected:
+    'The request was rejected; read the comment below. You can ask again after addressing it.',
+  suspended: 'Access is suspended for now; calls are refused.',
+  revoked: 'Access was revoked; calls are refused.',
+};
+
+export default async function SubscriptionPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ id: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
+  const { id } = await params;
+  const viewer = await requireViewer(`/subscriptions/${id}`);
+  const [subscription, csrf, query] = await Promise.all([
+    identity(apiPath`/v1/subscriptions/${id}`, subscriptionSchema),
+    csrfToken(),
+    searchParams,
+  ]);
+  const apiName = subscription.api?.name ?? 'API';
+  const appName = subscription.application?.name ?? 'Application';
+  const environment = ENVIRONMENT_LABELS[subscription.environment] ?? subscription.environment;
+  const canDecide =
+    subscription.status === 'pending' &&
+    (viewer.isAdmin ||
+      (subscription.api?.id !== undefined &&
+        viewer.me.approverApiIds.includes(subscription.api.id)));
+
+  return (
+    <div className="container page">
+      <PageHeader
+        eyebrow="Access request"
+        title={`${appName} → ${apiName}`}
+        lead={NEXT_STEP[subscription.status]}
+      />
+      {(query.outcome === 'approved' || query.outcome === 'rejected') && (
+        <p className="notice" role="status">
+          {query.outcome === 'approved' ? 'Approved.' : 'Rejected.'} The developer has been
+          notified.
+        </p>
+      )}
+      {query.requested === '1' && (
+        <p className="notice" role="status">
+          Request sent.{' '}
+          {subscription.status === 'approved'
+            ? 'It was approved at once.'
+            : 'We will notify you when it is decided.'}
+        </p>
+      )}
+      <div className="split">
+        <div>
+          <Section title="Request" id="request-details-title">
+            <dl className="details-list">
+              <dt>Status</dt>
+              <dd>
+                <StatusBadge status={subscription.status} />
+              </dd>
+              <dt>Application</dt>
+              <dd>
+                {subscription.application ? (
+                  <Link href={`/apps/${encodeURIComponent(subscription.application.id)}`}>
+                    {appName}
+                  </Link>
+                ) : (
+                  appName
+                )}
+                {subscription.team && <span className="muted"> · {subscription.team.name}</span>}
+              </dd>
+              <dt>API</dt>
+              <dd>
+                {subscription.api ? (
+                  <Link href={`/catalog/${encodeURIComponent(subscription.api.slug)}`}>
+                    {apiName}
+                  </Link>
+                ) : (
+                  apiName
+                )}
+              </dd>
+              <dt>Environment</dt>
+              <dd>{environment}</dd>
+              <dt>Plan</dt>
+              <dd>{subscription.plan?.name ?? '—'}</dd>
+              <dt>Requested by</dt>
+              <dd>
+                {subscription.requestedBy?.displayName ?? subscription.requestedBy?.email ?? '—'}
+              </dd>
+              <dt>Requested</dt>
+              <dd>{formatDateTime(subscription.createdAt)}</dd>
+              {subscription.grantedScopes.length > 0 && (
+                <>
+                  <dt>Granted scopes</dt>
+                  <dd>{subscription.grantedScopes.join(', ')}</dd>
+                </>
+              )}
+            </dl>
+            {subscription.justification && (
+              <>
+                <h3>Why</h3>
+                <blockquote className="comment">{subscription.justification}</blockquote>
+              </>
+            )}
+            {canDecide && (
+              <DecisionForms
+                back="request"
+                subscriptionId={subscription.id}
+                label={`${appName} → ${apiName} (${environment})`}
+                csrf={csrf}
+              />
+            )}
+          </Section>
+        </div>
+        <Section title="History" id="history-title">
+          <DecisionHistory decisions={subscription.decisions} />
+        </Section>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,77 @@
+import type { Metadata } from 'next';
+import Link from 'next/link';
+import { createTeam } from '../../actions/team-actions';
+import { ActionForm } from '../../components/forms/action-form';
+import { TextAreaField, TextField } from '../../components/forms/fields';
+import { EmptyState, PageHeader, Section } from '../../components/ui';
+import { identity } from '../../server/backend';
+import { listOf, teamSummarySchema } from '../../server/models';
+import { requireViewer } from '../../server/require-viewer';
+import { csrfToken } from '../../server/session';
+
+export const metadata: Metadata = { title: 'Teams' };
+
+export default async function TeamsPage() {
+  await requireViewer('/teams');
+  const [teams, csrf] = await Promise.all([
+    identity('/v1/teams', listOf(teamSummarySchema)),
+    csrfToken(),
+  ]);
+  return (
+    <div className="container page">
+      <PageHeader
+        eyebrow="Teams"
+        title="Teams"
+        lead="Teams own applications and APIs. Everyone in a team sees its applications and their credentials."
+      />
+      <div className="split">
+        <section aria-labelledby="team-list-title">
+          <h2 id="team-list-title" className="visually-hidden">
+            Your teams
+          </h2>
+          {teams.items.length === 0 ? (
+            <EmptyState title="You are in no team yet">
+              <p>Create one to share applications with colleagues.</p>
+            </EmptyState>
+          ) : (
+            <ul className="grid-cards">
+              {teams.items.map((team) => (
+                <li key={team.id} className="card">
+                  <h3>
+                    <Link href={`/teams/${encodeURIComponent(team.id)}`}>{team.name}</Link>
+                  </h3>
+                  {team.description && <p className="muted">{team.description}</p>}
+                  <p className="card-meta">
+                    {team.memberCount !== undefined && (
+                      <span>
+                        {team.memberCount} {team.memberCount === 1 ? 'member' : 'members'}
+                      </span>
+                    )}
+                    {team.applicationCount !== undefined && (
+                      <span>
+                        · {team.applicationCount}{' '}
+                        {team.applicationCount === 1 ? 'application' : 'applications'}
+                      </span>
+                    )}
+                    {team.myRole && <span>· you are {team.myRole}</span>}
+                  </p>
+                </li>
+              ))}
+            </ul>
+          )}
+        </section>
+        <Section title="Create a team" id="create-team-title">
+          <ActionForm
+            action={createTeam}
+            csrf={csrf}
+            submitLabel="Create team"
+            label="Create a team"
+          >
+            <TextField name="name" label="Team name" required />
+            <TextAreaField name="description" label="What the team does" rows={3} />
+          </ActionForm>
+        </Section>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,102 @@
+import { z } from 'zod';
+
+/**
+ * Form schemas: the same rules the identity API applies (apps/identity/src/**\/…-schemas.ts), so a
+ * mistake is caught before the round trip; the API stays the authority and its errors are mapped
+ * back onto the same fields.
+ */
+const email = z
+  .email('Enter an email address, like dev@example.com')
+  .max(320)
+  .transform((v) => v.trim().toLowerCase());
+const required = (what: string, max = 100) =>
+  z.string().trim().min(1, `Enter ${what}`).max(max, `Keep it under ${max} characters`);
+const optionalText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max, `Keep it under ${max} characters`)
+    .optional()
+    .transform((value) => (value ? value : undefined));
+
+export const environmentSchema = z.enum(['sandbox', 'production'], 'Choose sandbox or production');
+
+export const signUpFormSchema = z.object({
+  displayName: required('your name'),
+  email,
+  password: z.string().min(12, 'Use at least 12 characters').max(256),
+});
+
+export const signInFormSchema = z.object({
+  email,
+  password: z.string().min(1, 'Enter your password').max(256),
+  next: z.string().optional(),
+});
+
+export const mfaFormSchema = z.object({
+  code: z
+    .string()
+    .trim()
+    .regex(/^\d{6}$/, 'Enter the 6-digit code from your authenticator app'),
+});
+
+export const createTeamFormSchema = z.object({
+  name: required('a team name'),
+  description: optionalText(2000),
+});
+
+export const addMemberFormSchema = z.object({
+  email,
+  role: z.enum(['owner', 'member'], 'Choose owner or member'),
+});
+
+export const createApplicationFormSchema = z.object({
+  teamId: z.string().min(1, 'Choose the team that owns the application'),
+  name: required('a name'),
+  description: optionalText(2000),
+});
+
+export const requestAccessFormSchema = z.object({
+  applicationId: z.string().min(1, 'Choose an application'),
+  planId: z.string().min(1, 'Choose a plan'),
+  environment: environmentSchema,
+  justification: z
+    .string()
+    .trim()
+    .min(10, 'Tell the API owner in a sentence or two why you need access')
+    .max(2000, 'Keep it under 2000 characters'),
+});
+
+export const createCredentialFormSchema = z.object({
+  kind: z.enum(['api_key', 'client_secret'], 'Choose a credential type'),
+  environment: environmentSchema,
+});
+
+export const rotateCredentialFormSchema = z.object({
+  graceHours: z.coerce
+    .number('Enter a number of hours')
+    .int('Use whole hours')
+    .min(0, 'Use 0 or more hours')
+    .max(24 * 30, 'At most 30 days (720 hours)'),
+});
+
+export const decisionFormSchema = z.object({
+  comment: optionalText(2000),
+  scopes: z
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .transform((value) =>
+      value === undefined ? undefined : Array.isArray(value) ? value : [value],
+    ),
+});
+
+export const rejectFormSchema = z.object({
+  comment: z.string().trim().min(3, 'Say why, so the developer knows what to change').max(2000),
+});
+
+export const grantRoleFormSchema = z.object({
+  role: z.enum(['approver', 'security', 'admin'], 'Choose a role'),
+  apiId: optionalText(64),
+});
+
+export const emptyFormSchema = z.object({});
