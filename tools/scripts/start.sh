@@ -12,6 +12,7 @@ export IDENTITY_PORT="${IDENTITY_PORT:-3001}" AUDIT_PORT="${AUDIT_PORT:-3002}"
 export GATEWAY_PORT="${GATEWAY_PORT:-8080}" PORTAL_PORT="${PORTAL_PORT:-3000}"
 export IDENTITY_URL="${IDENTITY_URL:-http://127.0.0.1:$IDENTITY_PORT}"
 export AUDIT_URL="${AUDIT_URL:-http://127.0.0.1:$AUDIT_PORT}"
+if [ "${GATEWAY_PLAIN_HTTP:-false}" = true ]; then GATEWAY_URL="http://127.0.0.1:$GATEWAY_PORT"; else GATEWAY_URL="https://127.0.0.1:$GATEWAY_PORT"; fi
 export SPOOL_DIR="${SPOOL_DIR:-$VAR_DIR/spool}"
 export NODE_ENV="${NODE_ENV:-development}"
 
@@ -46,7 +47,7 @@ launch() {
 }
 wait_ready() {
   local name="$1" url="$2" deadline=$((SECONDS + 90))
-  until curl -fsS -o /dev/null "$url" 2>/dev/null; do
+  until curl -kfsS -o /dev/null "$url" 2>/dev/null; do
     if [ $SECONDS -ge $deadline ]; then
       echo "$name did not become ready at $url; last lines of $LOG_DIR/$name.log:"; tail -n 30 "$LOG_DIR/$name.log"; return 1
     fi
@@ -62,7 +63,7 @@ start_apps() {
   (cd apps/portal && exec npx next start -p "$PORTAL_PORT" -H 127.0.0.1) >"$LOG_DIR/portal.log" 2>&1 &
   pids+=("$!")
   wait_ready audit "$AUDIT_URL/readyz"
-  wait_ready gateway "http://127.0.0.1:$GATEWAY_PORT/readyz"
+  wait_ready gateway "$GATEWAY_URL/readyz"
   wait_ready portal "http://127.0.0.1:$PORTAL_PORT/readyz"
 }
 step "start apps and wait until ready" "$LOG_DIR/start-apps.log" start_apps
@@ -73,7 +74,7 @@ ${BOLD}Portcullis is running.${RESET}
   portal    http://127.0.0.1:$PORTAL_PORT
   identity  $IDENTITY_URL        (OpenAPI: $IDENTITY_URL/docs)
   audit     $AUDIT_URL        (OpenAPI: $AUDIT_URL/docs)
-  gateway   http://127.0.0.1:$GATEWAY_PORT
+  gateway   $GATEWAY_URL   (self-signed certificate: curl -k)
   logs      ${LOG_DIR#"$ROOT"/}/<app>.log, Kafka: .var/kafka/logs/
 
 $(cat "$VAR_DIR/demo-logins.txt" 2>/dev/null || true)
