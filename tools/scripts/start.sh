@@ -14,7 +14,6 @@ export IDENTITY_URL="${IDENTITY_URL:-http://127.0.0.1:$IDENTITY_PORT}"
 export AUDIT_URL="${AUDIT_URL:-http://127.0.0.1:$AUDIT_PORT}"
 if [ "${GATEWAY_PLAIN_HTTP:-false}" = true ]; then GATEWAY_URL="http://127.0.0.1:$GATEWAY_PORT"; else GATEWAY_URL="https://127.0.0.1:$GATEWAY_PORT"; fi
 export SPOOL_DIR="${SPOOL_DIR:-$VAR_DIR/spool}"
-export NODE_ENV="${NODE_ENV:-development}"
 
 pids=()
 broker_started=no
@@ -33,7 +32,8 @@ trap 'stop_all; exit 130' INT TERM
 trap stop_all EXIT
 
 step "check services (PostgreSQL, Redis, Java)" "$LOG_DIR/start-services.log" bash tools/scripts/ensure-services.sh
-step "build every project (nx)" "$LOG_DIR/start-build.log" npx nx run-many -t build --outputStyle=static
+# Next.js builds production bundles only with NODE_ENV unset (or production).
+step "build every project (nx)" "$LOG_DIR/start-build.log" env -u NODE_ENV npx nx run-many -t build --outputStyle=static
 if ! bash infra/kafka/kafka.sh status >/dev/null 2>&1; then broker_started=yes; fi
 step "start Kafka broker (KRaft, 127.0.0.1:9092)" "$LOG_DIR/start-kafka.log" bash infra/kafka/kafka.sh start
 step "create Kafka topics" "$LOG_DIR/start-topics.log" node tools/scripts/create-topics.ts
