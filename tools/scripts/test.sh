@@ -17,8 +17,10 @@ step "type check" "$LOG_DIR/test-typecheck.log" bash -c 'npx tsc -p tsconfig.jso
 step "build every project (nx)" "$LOG_DIR/test-build.log" env -u NODE_ENV npx nx run-many -t build --outputStyle=static --skip-nx-cache
 
 # The test broker is ours to stop only if this run started it.
-TEST_KAFKA_DIR="$VAR_DIR/kafka-test"
 export TEST_KAFKA_PORT="${TEST_KAFKA_PORT:-19092}"
+# Same folder rule as tools/test/global-setup.ts.
+TEST_KAFKA_DIR="$VAR_DIR/kafka-test"
+[ "$TEST_KAFKA_PORT" = 19092 ] || TEST_KAFKA_DIR="$VAR_DIR/kafka-test-$TEST_KAFKA_PORT"
 broker_was_running=no
 if [ -f "$TEST_KAFKA_DIR/kafka.pid" ] && kill -0 "$(cat "$TEST_KAFKA_DIR/kafka.pid")" 2>/dev/null; then broker_was_running=yes; fi
 stop_test_broker() {

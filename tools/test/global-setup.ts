@@ -10,6 +10,11 @@ const root = resolve(import.meta.dirname, '../..');
 export const TEST_DATABASE_URL =
   process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/portcullis_test';
 export const TEST_KAFKA_PORT = process.env.TEST_KAFKA_PORT ?? '19092';
+/** One broker folder per port, so test runs on different ports can run side by side. */
+export const TEST_KAFKA_DIR = resolve(
+  root,
+  TEST_KAFKA_PORT === '19092' ? '.var/kafka-test' : `.var/kafka-test-${TEST_KAFKA_PORT}`,
+);
 
 export default async function setup(): Promise<void> {
   process.env.DATABASE_URL = TEST_DATABASE_URL;
@@ -53,7 +58,7 @@ async function startKafka(): Promise<void> {
       ...process.env,
       PORTCULLIS_KAFKA_PORT: TEST_KAFKA_PORT,
       PORTCULLIS_KAFKA_CONTROLLER_PORT: String(Number(TEST_KAFKA_PORT) + 1),
-      PORTCULLIS_KAFKA_DIR: resolve(root, '.var/kafka-test'),
+      PORTCULLIS_KAFKA_DIR: TEST_KAFKA_DIR,
     },
     timeout: 180_000,
   });

@@ -1,5 +1,5 @@
 export { createLogger, type CreateLoggerOptions } from './logger.js';
-export { getMeter, getTracer } from './instruments.js';
+export { currentTraceId, getMeter, getTracer } from './instruments.js';
 export { REDACTED, SECRET_KEYS, secretRedactionPaths } from './secret-redaction.js';
 export {
   startTelemetry,

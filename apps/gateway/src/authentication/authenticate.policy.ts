@@ -1,10 +1,9 @@
-import type { X509Certificate } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { SnapshotStore } from '../config-sync/snapshot-store.js';
 import type { RequestContext } from '../pipeline/request-context.js';
 import { authenticateApiKey } from './api-key.js';
 import { authenticateBasic } from './basic.js';
-import { bearerChallenge, type BearerJwtVerifier } from './bearer-jwt.js';
+import { bearerChallenge, type BearerJwtVerifier, type PeerCertificate } from './bearer-jwt.js';
 import { invalidCredential } from './credential-check.js';
 import { Denial } from '../pipeline/denial.js';
 
@@ -22,7 +21,7 @@ export class AuthenticatePolicy {
   async run(
     context: RequestContext,
     headers: IncomingHttpHeaders,
-    certificate: X509Certificate | null,
+    certificate: PeerCertificate,
   ): Promise<void> {
     const api = context.api!.api;
     const authorization = headers.authorization;

@@ -5,6 +5,9 @@ import type { SnapshotStore } from '../config-sync/snapshot-store.js';
 import { Denial } from '../pipeline/denial.js';
 import type { CallerIdentity } from '../pipeline/request-context.js';
 
+/** The client certificate of the TLS connection, parsed only when a bound token needs it. */
+export type PeerCertificate = () => X509Certificate | null;
+
 /** Asymmetric only: `none` and HMAC (a shared secret the gateway must not hold) are refused. */
 export const ACCEPTED_ALGORITHMS = ['ES256', 'EdDSA', 'RS256'];
 const CLOCK_TOLERANCE_SECONDS = 5;
@@ -68,7 +71,7 @@ export class BearerJwtVerifier {
     store: SnapshotStore,
     token: string,
     audience: string,
-    clientCertificate: X509Certificate | null,
+    clientCertificate: PeerCertificate,
   ): Promise<CallerIdentity> {
     const cached = this.#verified.get(token);
     if (cached && cached.audience === audience && cached.untilMs > Date.now()) {
@@ -105,7 +108,7 @@ export class BearerJwtVerifier {
   #identify(
     store: SnapshotStore,
     claims: AccessTokenClaims,
-    clientCertificate: X509Certificate | null,
+    clientCertificate: PeerCertificate,
   ): CallerIdentity {
     if (store.isTokenRevoked(claims.jti)) {
       throw bearerChallenge(
@@ -117,7 +120,8 @@ export class BearerJwtVerifier {
     }
     const bound = claims.cnf?.['x5t#S256'];
     if (bound !== undefined) {
-      const presented = clientCertificate ? certificateThumbprint(clientCertificate) : null;
+      const certificate = clientCertificate();
+      const presented = certificate ? certificateThumbprint(certificate) : null;
       if (presented !== bound) {
         throw bearerChallenge(
           401,

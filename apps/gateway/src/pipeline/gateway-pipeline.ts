@@ -1,7 +1,6 @@
-import type { X509Certificate } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { trace } from '@opentelemetry/api';
+import { currentTraceId } from '@portcullis/telemetry';
 import type { Logger } from 'pino';
 import type { AccessEventRecorder } from '../access-log/access-event-recorder.js';
 import type { AuthenticatePolicy } from '../authentication/authenticate.policy.js';
@@ -67,7 +66,7 @@ export class GatewayPipeline {
       bytesIn: 0,
       bytesOut: 0,
     };
-    const traceId = activeTraceId();
+    const traceId = currentTraceId();
     response.once('close', () => {
       const totalMs = Number(process.hrtime.bigint() - context.startedAt) / 1e6;
       this.policies.events.record(context, totalMs, traceId);
@@ -179,11 +178,12 @@ export class GatewayPipeline {
     if (length !== undefined && Number(length) > settings.maxBodyBytes) throw payloadTooLarge();
 
     const socket = request.socket as Partial<TLSSocket>;
-    const certificate: X509Certificate | null =
+    // Parsing the peer certificate costs an X.509 decode: only certificate-bound tokens need it.
+    const peerCertificate = () =>
       socket.encrypted && socket.getPeerX509Certificate
         ? (socket.getPeerX509Certificate() ?? null)
         : null;
-    await this.policies.authenticate.run(context, request.headers, certificate);
+    await this.policies.authenticate.run(context, request.headers, peerCertificate);
     this.policies.subscription.run(context);
     // Signing (a crypto worker job) overlaps the rate limiter's Redis round trip.
     const assertion = this.policies.proxy.signAssertion(context);
@@ -210,9 +210,4 @@ function headerBytes(rawHeaders: readonly string[]): number {
   let total = 0;
   for (const part of rawHeaders) total += part.length + 2;
   return total;
-}
-
-function activeTraceId(): string | null {
-  const spanContext = trace.getActiveSpan()?.spanContext();
-  return spanContext && spanContext.traceId !== '0'.repeat(32) ? spanContext.traceId : null;
 }

@@ -8,7 +8,8 @@ import {
 import type { Prisma, PrismaClient } from '@portcullis/db';
 import type { EventProducer } from '@portcullis/kafka';
 import { EVENT_PRODUCER, PRISMA } from '@portcullis/nest-service';
-import { currentTraceId } from './management-events.js';
+import { currentTraceId } from '@portcullis/telemetry';
+import { ConfigVersion } from './config-version.js';
 
 type Transaction = Prisma.TransactionClient;
 
@@ -25,6 +26,7 @@ export class ConfigChanges {
   constructor(
     @Inject(PRISMA) private readonly prisma: PrismaClient,
     @Inject(EVENT_PRODUCER) private readonly producer: EventProducer,
+    private readonly configVersion: ConfigVersion,
   ) {}
 
   /** Call inside the transaction that makes the change; then call `announce` after commit. */
@@ -43,6 +45,8 @@ export class ConfigChanges {
 
   /** Publishes recorded changes once their transaction has committed. */
   announce(...changes: PendingConfigChange[]): void {
+    // Whatever changed, the token endpoint on this replica sees it with its very next request.
+    if (changes.length > 0) this.configVersion.invalidate();
     for (const change of changes) {
       const event = buildEvent(configChangeEventSchema, {
         source: 'identity',

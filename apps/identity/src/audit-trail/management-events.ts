@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { trace } from '@opentelemetry/api';
 import {
   buildEvent,
   managementEventSchema,
@@ -8,6 +7,7 @@ import {
 } from '@portcullis/contracts';
 import type { EventProducer } from '@portcullis/kafka';
 import { EVENT_PRODUCER } from '@portcullis/nest-service';
+import { currentTraceId } from '@portcullis/telemetry';
 import type { z } from 'zod';
 
 export type ManagementEventInput = z.input<typeof managementEventSchema>['data'];
@@ -30,9 +30,4 @@ export class ManagementEvents {
     this.producer.publish(TOPICS.managementEvents, key, event);
     return event.data;
   }
-}
-
-export function currentTraceId(): string | null {
-  const context = trace.getActiveSpan()?.spanContext();
-  return context && context.traceId !== '0'.repeat(32) ? context.traceId : null;
 }

@@ -11,6 +11,7 @@ import { createKafka, EventProducer } from '@portcullis/kafka';
 import { ProblemException } from '@portcullis/nest-service';
 import { createLogger } from '@portcullis/telemetry';
 import { ConfigChanges } from '../audit-trail/config-changes.js';
+import { ConfigVersion } from '../audit-trail/config-version.js';
 import { ManagementEvents } from '../audit-trail/management-events.js';
 import { loadIdentityConfig } from '../config.js';
 import { CatalogApplier, type CatalogApplySummary } from './catalog-applier.js';
@@ -47,7 +48,12 @@ export async function applyCatalogFromCommandLine(argv: string[]): Promise<numbe
   });
   try {
     await producer.start();
-    const configChanges = new ConfigChanges(prisma, producer);
+    // A one-shot command: the version tracker is never started, only told about changes.
+    const configChanges = new ConfigChanges(
+      prisma,
+      producer,
+      new ConfigVersion(prisma, config, logger),
+    );
     const events = new ManagementEvents(producer);
     const applier = new CatalogApplier(
       prisma,

@@ -13,7 +13,6 @@ import { ConfigChanges } from '../audit-trail/config-changes.js';
 import { ManagementEvents } from '../audit-trail/management-events.js';
 import type { UserPrincipal } from '../auth/principal.js';
 import type { IdentityConfig } from '../config.js';
-import { ConfigVersion } from '../oauth/config-version.js';
 import { thumbprintOfPem } from './certificate-thumbprint.js';
 import {
   DEFAULT_GRACE_MS,
@@ -64,7 +63,6 @@ export class CredentialsService {
     @Inject(CONFIG) config: IdentityConfig,
     private readonly configChanges: ConfigChanges,
     private readonly events: ManagementEvents,
-    private readonly configVersion: ConfigVersion,
   ) {
     this.hashKey = decodeHashKey(config.CREDENTIAL_HASH_KEY);
   }
@@ -117,8 +115,6 @@ export class CredentialsService {
       return { credential: created, change: recorded };
     });
     this.configChanges.announce(change);
-    // The token endpoint on this replica sees the change with its very next request.
-    this.configVersion.invalidate();
     this.publish('credential.created', credential, application.teamId, origin, {
       kind: credential.kind,
       environment: credential.environment,
@@ -196,7 +192,6 @@ export class CredentialsService {
       return { credential: created, changes: recorded };
     });
     this.configChanges.announce(...changes);
-    this.configVersion.invalidate();
     this.publish('credential.rotated', credential, application.teamId, origin, {
       kind: credential.kind,
       environment: credential.environment,
@@ -228,8 +223,6 @@ export class CredentialsService {
       return { credential: revoked, change: recorded };
     });
     this.configChanges.announce(change);
-    // The token endpoint on this replica sees the change with its very next request.
-    this.configVersion.invalidate();
     this.publish('credential.revoked', credential, application.teamId, origin, {
       kind: credential.kind,
       environment: credential.environment,

@@ -6,7 +6,6 @@ import { ClientAuthThrottle } from './client-authentication/client-auth-throttle
 import { ClientAuthenticator } from './client-authentication/client-authenticator.js';
 import { ClientCredentialStore } from './client-authentication/client-credential-store.js';
 import { ClientCredentialsGrant } from './client-credentials-grant.js';
-import { ConfigVersion } from './config-version.js';
 import { IntrospectionController } from './introspection.controller.js';
 import { MetadataController } from './metadata.controller.js';
 import { MtlsListener } from './mtls-listener.js';
@@ -24,13 +23,12 @@ import { TokenController } from './token.controller.js';
     OAuthExceptionFilter,
     MtlsListener,
     ClientAuthThrottle,
-    ConfigVersion,
     ClientCredentialStore,
     ClientAuthenticator,
     ClientCredentialsGrant,
     AccessTokenIssuer,
     AccessTokenVerifier,
   ],
-  exports: [AccessTokenVerifier, ConfigVersion],
+  exports: [AccessTokenVerifier],
 })
 export class OAuthModule {}

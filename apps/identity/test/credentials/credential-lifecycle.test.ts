@@ -4,7 +4,7 @@ import { exportJWK, generateKeyPair } from 'jose';
 import { generate } from 'selfsigned';
 import { createHash, X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigVersion } from '../../src/oauth/config-version.js';
+import { ConfigVersion } from '../../src/audit-trail/config-version.js';
 import type { IdentityTestApp } from '../support/identity-test-app.js';
 import {
   basicAuth,

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { PrismaClient } from '@portcullis/db';
 import { LOGGER, PRISMA } from '@portcullis/nest-service';
 import type { Logger } from 'pino';
-import { ConfigVersion } from '../config-version.js';
+import { ConfigVersion } from '../../audit-trail/config-version.js';
 
 export interface ClientCredential {
   id: string;
