@@ -16,7 +16,7 @@ export const TEST_KAFKA_DIR = resolve(
   TEST_KAFKA_PORT === '19092' ? '.var/kafka-test' : `.var/kafka-test-${TEST_KAFKA_PORT}`,
 );
 
-export default async function setup(): Promise<void> {
+export default async function setup(): Promise<() => Promise<void>> {
   process.env.DATABASE_URL = TEST_DATABASE_URL;
   process.env.KAFKA_BROKERS = `127.0.0.1:${TEST_KAFKA_PORT}`;
   process.env.REDIS_URL ??= 'redis://127.0.0.1:6379';
@@ -25,6 +25,17 @@ export default async function setup(): Promise<void> {
 
   await Promise.all([prepareDatabase(), startKafka()]);
   await createTopics();
+  const report = await reliabilityReport();
+  report.resetFindings();
+  return async () => {
+    report.writeReportIfAny();
+  };
+}
+
+async function reliabilityReport() {
+  return (await import(
+    resolve(root, 'e2e/reliability/support/reliability-report.ts')
+  )) as typeof import('../../e2e/reliability/support/reliability-report.js');
 }
 
 /** Topics exist before any test subscribes (auto-creation is off, as in production). */
