@@ -13,7 +13,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { cpus, totalmem } from 'node:os';
@@ -46,6 +46,8 @@ const databaseUrl =
 interface Measured {
   name: string;
   tokensPerSecond: number;
+  /** CPU time (user + system) the server process spent per request: robust to a busy machine. */
+  cpuMicrosPerRequest: number | null;
   p50: number;
   p99: number;
   requests: number;
@@ -54,6 +56,20 @@ interface Measured {
 }
 
 const children: ChildProcess[] = [];
+
+/** utime + stime of a process in ms, from /proc (Linux); null elsewhere. */
+function processCpuMs(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticksPerSecond = 100;
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
+  } catch {
+    return null;
+  }
+}
 
 async function main(): Promise<void> {
   const hashKey = randomBytes(32);
@@ -124,6 +140,7 @@ async function main(): Promise<void> {
   const targets = [
     {
       name: 'Portcullis identity',
+      process: identity,
       url: `${identityUrl}/oauth2/token`,
       body: new URLSearchParams({
         grant_type: 'client_credentials',
@@ -133,6 +150,7 @@ async function main(): Promise<void> {
     },
     {
       name: `oidc-provider ${await peerVersion()}`,
+      process: peer,
       url: `${oidcUrl}/token`,
       body: new URLSearchParams({
         grant_type: 'client_credentials',
@@ -155,21 +173,33 @@ async function main(): Promise<void> {
   // falls on both alike.
   const roundSeconds = Math.max(1, Math.round(duration / rounds));
   const samples = new Map<string, LoadResult[]>(targets.map((target) => [target.name, []]));
+  const cpuMs = new Map<string, number | null>(targets.map((target) => [target.name, 0]));
   for (let round = 0; round < rounds; round += 1) {
     const order = round % 2 === 0 ? targets : [...targets].reverse();
     for (const target of order) {
       console.log(
         `round ${round + 1}/${rounds}: ${target.name} (${roundSeconds} s, ${connections} connections)…`,
       );
+      const before = processCpuMs(target.process.pid);
       samples.get(target.name)!.push(await load(target.url, target.body, headers, roundSeconds));
+      const after = processCpuMs(target.process.pid);
+      const spent = cpuMs.get(target.name);
+      cpuMs.set(
+        target.name,
+        spent === null || spent === undefined || before === null || after === null
+          ? null
+          : spent + after - before,
+      );
     }
   }
   const results: Measured[] = targets.map((target) => {
     const runs = samples.get(target.name)!;
     const requests = runs.reduce((sum, run) => sum + run.requests.total, 0);
+    const spent = cpuMs.get(target.name);
     return {
       name: target.name,
       tokensPerSecond: requests / runs.reduce((sum, run) => sum + run.duration, 0),
+      cpuMicrosPerRequest: spent === null || spent === undefined ? null : (spent * 1000) / requests,
       p50: median(runs.map((run) => run.latency.p50)),
       p99: median(runs.map((run) => run.latency.p99)),
       requests,
@@ -177,15 +207,26 @@ async function main(): Promise<void> {
       errors: runs.reduce((sum, run) => sum + run.errors, 0),
     };
   });
+  // While profiling, only token requests run, so the profile shows the token path alone.
+  if (process.env.BENCH_PROFILE) {
+    report(results, null);
+    return;
+  }
   console.log('reference: identity GET /healthz…');
+  const cpuBefore = processCpuMs(identity.pid);
   const baseline = await autocannon({
     url: baselineUrl,
     connections,
     duration: Math.max(1, Math.round(duration / rounds)),
   });
+  const cpuAfter = processCpuMs(identity.pid);
   report(results, {
     name: 'reference: identity GET /healthz (no OAuth work)',
     tokensPerSecond: baseline.requests.total / baseline.duration,
+    cpuMicrosPerRequest:
+      cpuBefore === null || cpuAfter === null
+        ? null
+        : ((cpuAfter - cpuBefore) * 1000) / baseline.requests.total,
     p50: baseline.latency.p50,
     p99: baseline.latency.p99,
     requests: baseline.requests.total,
@@ -271,23 +312,33 @@ async function sanityCheck(
   if (header.alg !== 'ES256') throw new Error(`${name} signs with ${header.alg}, not ES256`);
 }
 
-function report(results: Measured[], reference: Measured): void {
+function report(results: Measured[], reference: Measured | null): void {
   const [ours, peer] = results as [Measured, Measured];
   const ratio = ours.tokensPerSecond / peer.tokensPerSecond;
-  const cells = [...results, reference].map((result) => [
+  const cells = [...results, ...(reference ? [reference] : [])].map((result) => [
     result.name,
     result.tokensPerSecond.toFixed(0),
+    result.cpuMicrosPerRequest === null ? 'n/a' : result.cpuMicrosPerRequest.toFixed(0),
     String(result.p50),
     String(result.p99),
     String(result.requests),
     String(result.non2xx + result.errors),
   ]);
   const table = markdownTable(
-    ['Server', 'tokens/s', 'p50 ms', 'p99 ms', 'requests', 'non-2xx + errors'],
+    ['Server', 'tokens/s', 'server CPU µs/req', 'p50 ms', 'p99 ms', 'requests', 'non-2xx + errors'],
     cells,
   );
   const cpu = cpus();
-  const summary = `Ratio (Portcullis / oidc-provider, tokens/s): **${ratio.toFixed(2)}×** (goal ≥ 1.5×)`;
+  const cpuRatio =
+    ours.cpuMicrosPerRequest && peer.cpuMicrosPerRequest
+      ? peer.cpuMicrosPerRequest / ours.cpuMicrosPerRequest
+      : null;
+  const summary =
+    `Ratio (Portcullis / oidc-provider, tokens/s): **${ratio.toFixed(2)}×** (goal ≥ 1.5×)` +
+    (cpuRatio === null
+      ? ''
+      : `\nCPU per token (oidc-provider / Portcullis): **${cpuRatio.toFixed(2)}×** — the same ` +
+        'comparison with the load tool and other work on the machine taken out.');
   console.log(`\n${table}\n\n${summary}\n`);
   const markdown = `# Token endpoint benchmark results
 
