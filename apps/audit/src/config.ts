@@ -30,6 +30,11 @@ export const auditEnv = {
     .refine((topics) => topics.length > 0 && topics.every((topic) => topic.length > 0), {
       error: 'must be a comma-separated list of topic names',
     }),
+  /**
+   * Partitions whose batches one replica stores at the same time: one batch's validation and
+   * hashing overlap another's transaction (batches of one partition stay in order).
+   */
+  AUDIT_INGEST_CONCURRENCY: positiveIntVar(3),
   /** Where invalid events go, with the reason. */
   AUDIT_DEAD_LETTER_TOPIC: z.string().min(1).default(TOPICS.deadLetter),
   /** Days of events kept; older daily partitions are dropped whole. */

@@ -14,6 +14,13 @@ export interface RunConsumerOptions {
    * batch.resolveOffset) is committed and kafkajs redelivers the rest (at least once).
    */
   eachBatch: (batch: EachBatchPayload) => Promise<void>;
+  /**
+   * How many partitions' batches run at the same time in this member (kafkajs
+   * `partitionsConsumedConcurrently`, default 1). Batches of one partition stay in order; raising
+   * it lets one batch's CPU work overlap another's I/O. The handler must be safe to run
+   * concurrently for different partitions.
+   */
+  partitionsConsumedConcurrently?: number;
   logger?: Logger;
 }
 
@@ -43,6 +50,7 @@ export async function runConsumer(options: RunConsumerOptions): Promise<RunningC
       eachBatchAutoResolve: false,
       // Threshold 1: commitOffsetsIfNecessary commits whatever was resolved, once per batch.
       autoCommitThreshold: 1,
+      partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
       eachBatch: async (payload) => {
         await options.eachBatch(payload);
         // After a rebalance this partition may belong to another member: leave its offsets alone.

@@ -25,6 +25,7 @@ const topics = {
   overflow: `test.kafka.pc.${run}.overflow`,
   replay: `test.kafka.pc.${run}.replay`,
   rejected: `test.kafka.pc.${run}.rejected`,
+  concurrent: `test.kafka.pc.${run}.concurrent`,
 };
 
 function events(count: number, apps = 4): TestEvent[] {
@@ -175,6 +176,61 @@ describe('EventProducer → runConsumer (shared broker)', () => {
 
     expect(handled).toBe(sent.length);
     expect(await committedTotal(admin, groupId, topics.stop)).toBe(sent.length);
+  });
+
+  it('runs batches of different partitions at the same time when asked to', async () => {
+    // Ten events in each of the three partitions, placed explicitly.
+    const sent = events(30, 3);
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic: topics.concurrent,
+      messages: sent.map((event) => ({
+        partition: event.seq % 3,
+        key: event.appId,
+        value: JSON.stringify(event),
+      })),
+    });
+    await producer.disconnect();
+
+    const groupId = `pc-concurrent-${run}`;
+    const handled: ConsumedMessage[] = [];
+    let inFlight = 0;
+    let maxInFlight = 0;
+    let secondEntered: () => void = () => undefined;
+    const overlap = new Promise<void>((resolve) => (secondEntered = resolve));
+    let done: () => void = () => undefined;
+    const complete = new Promise<void>((resolve) => (done = resolve));
+    const consumer = await runConsumer({
+      kafka,
+      groupId,
+      topics: [topics.concurrent],
+      fromBeginning: true,
+      partitionsConsumedConcurrently: 3,
+      eachBatch: async ({ batch }) => {
+        inFlight += 1;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        if (inFlight >= 2) secondEntered();
+        // The first batch waits (bounded) for another partition's batch to start beside it.
+        await Promise.race([overlap, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+        for (const message of batch.messages) handled.push(toConsumed(batch.partition, message));
+        inFlight -= 1;
+        if (handled.length >= sent.length) done();
+      },
+    });
+    await complete;
+    await consumer.stop();
+
+    expect(maxInFlight).toBeGreaterThanOrEqual(2);
+    expect(new Set(handled.map((m) => testEvent.parse(m.value).id)).size).toBe(sent.length);
+    // Within a partition the order holds even with concurrency.
+    for (const partition of [0, 1, 2]) {
+      const seqs = handled
+        .filter((m) => m.partition === partition)
+        .map((m) => testEvent.parse(m.value).seq);
+      expect(seqs).toEqual(sent.filter((e) => e.seq % 3 === partition).map((e) => e.seq));
+    }
+    expect(await committedTotal(admin, groupId, topics.concurrent)).toBe(sent.length);
   });
 
   it('spools past maxQueue and still delivers everything once, in order', async () => {

@@ -25,6 +25,8 @@ const { values: args } = parseArgs({
     'lag-rate': { type: 'string', default: '2000' },
     'lag-seconds': { type: 'string', default: '20' },
     consumers: { type: 'string', default: '1' },
+    // Partitions one member stores at the same time (AUDIT_INGEST_CONCURRENCY, default 3).
+    concurrency: { type: 'string', default: '3' },
   },
 });
 const EVENTS = Number(args.events);
@@ -34,6 +36,7 @@ const LAG_SECONDS = Number(args['lag-seconds']);
 // Group members in this process, standing in for replicas: while one waits on PostgreSQL another
 // validates and hashes (kafkajs runs one member's batches one after another).
 const CONSUMERS = Number(args.consumers);
+const CONCURRENCY = Number(args.concurrency);
 const DATABASE_URL =
   process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/portcullis_bench';
 const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
@@ -121,6 +124,7 @@ function startIngest(kafka: Kafka, db: AuditDb, topic: string, deadLetterTopic: 
             groupId,
             topics: [topic],
             fromBeginning: true,
+            partitionsConsumedConcurrently: CONCURRENCY,
             eachBatch: async (payload) => {
               timing.first ||= performance.now();
               await ingestor.handleBatch(payload);
@@ -293,6 +297,7 @@ async function main(): Promise<void> {
       firstToLastBatchSeconds: Number(batchSeconds.toFixed(2)),
       wallRatePerSecondIncludingGroupJoin: Math.round(wallRate),
       consumers: CONSUMERS,
+      partitionsConsumedConcurrently: CONCURRENCY,
       batches: throughput.timing.batches,
       averageBatch: Math.round(EVENTS / throughput.timing.batches),
     },

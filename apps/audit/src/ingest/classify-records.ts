@@ -42,7 +42,7 @@ export function classifyRecords(
       continue;
     }
     const row = toRowContent(parsed.event);
-    const unstorable = unstorableReason(row);
+    const unstorable = unstorableReason(row, message.value ?? undefined);
     if (unstorable) {
       reject(unstorable, parsed.event.id);
       continue;

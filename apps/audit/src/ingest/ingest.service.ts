@@ -90,6 +90,7 @@ export class IngestService implements OnApplicationBootstrap, OnModuleDestroy {
         // A new group reads what Kafka still retains: nothing produced before start-up is skipped.
         fromBeginning: true,
         eachBatch: (payload) => this.#ingestor.handleBatch(payload),
+        partitionsConsumedConcurrently: this.config.AUDIT_INGEST_CONCURRENCY,
         logger: this.#logger,
       });
       if (this.#state === 'stopped') {

@@ -1,3 +1,8 @@
+/** Text that is already canonical JSON, spliced in verbatim (so a nested value is serialised once). */
+export class CanonicalJsonText {
+  constructor(readonly text: string) {}
+}
+
 /**
  * Canonical JSON (RFC 8785 in spirit): object keys sorted, no whitespace, numbers and strings as
  * JSON.stringify writes them. The same value read back from JSONB gives the same text.
@@ -21,6 +26,7 @@ export function canonicalJson(value: unknown): string {
         return `${out}]`;
       }
       if (value instanceof Date) return JSON.stringify(value.toISOString());
+      if (value instanceof CanonicalJsonText) return value.text;
       const record = value as Record<string, unknown>;
       // Default sort compares UTF-16 code units, as RFC 8785 does.
       const keys = Object.keys(record).sort();

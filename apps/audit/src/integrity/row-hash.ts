@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson } from './canonical-json.js';
+import { CanonicalJsonText, canonicalJson } from './canonical-json.js';
 
 /** What a stored row says: every column a query or export shows, plus the event body. */
 export interface AuditRowContent {
@@ -31,6 +31,18 @@ export interface ChainPosition {
 
 /** SHA-256 (hex) of the canonical JSON of the row's content: the expensive part, done before locking. */
 export function contentDigest(content: AuditRowContent): string {
+  return hashContent(content).digest;
+}
+
+export interface HashedContent {
+  digest: string;
+  /** Canonical JSON of `data`: the writer sends it to PostgreSQL as is instead of serialising again. */
+  dataJson: string;
+}
+
+/** The content digest and the canonical JSON of `data` it was computed over. */
+export function hashContent(content: AuditRowContent): HashedContent {
+  const dataJson = canonicalJson(content.data);
   const canonical = canonicalJson({
     id: content.id,
     time: content.time.toISOString(),
@@ -48,9 +60,9 @@ export function contentDigest(content: AuditRowContent): string {
     status: content.status,
     sourceIp: content.sourceIp,
     latencyMs: content.latencyMs,
-    data: content.data,
+    data: new CanonicalJsonText(dataJson),
   });
-  return createHash('sha256').update(canonical).digest('hex');
+  return { digest: createHash('sha256').update(canonical).digest('hex'), dataJson };
 }
 
 /**

@@ -82,9 +82,16 @@ function stringField(record: Record<string, unknown>, key: string): string | nul
   return typeof value === 'string' ? value : null;
 }
 
-/** PostgreSQL text and jsonb cannot hold U+0000: such an event is refused, not half-stored. */
-export function unstorableReason(row: AuditRowContent): string | null {
+const ESCAPED_NUL = '\\u0000';
+
+/**
+ * PostgreSQL text and jsonb cannot hold U+0000: such an event is refused, not half-stored.
+ * `raw` is the JSON the row was parsed from: JSON can only carry U+0000 escaped, so when the raw
+ * bytes hold no `\u0000` the row holds no NUL and the costly re-serialisation is skipped.
+ */
+export function unstorableReason(row: AuditRowContent, raw?: Buffer | string): string | null {
   if (Number.isNaN(row.time.getTime())) return 'time is not a valid instant';
-  if (JSON.stringify(row).includes('\\u0000')) return 'contains a NUL character (U+0000)';
+  if (raw !== undefined && !raw.includes(ESCAPED_NUL)) return null;
+  if (JSON.stringify(row).includes(ESCAPED_NUL)) return 'contains a NUL character (U+0000)';
   return null;
 }

@@ -1,4 +1,9 @@
-import { chainHash, contentDigest, type AuditRowContent } from '../integrity/row-hash.js';
+import {
+  chainHash,
+  hashContent,
+  type AuditRowContent,
+  type HashedContent,
+} from '../integrity/row-hash.js';
 import { inTransaction, type AuditDb } from './audit-db.js';
 import { lock, type PartitionManager } from './partitions.js';
 import { addDays, utcDay } from './utc-day.js';
@@ -45,7 +50,7 @@ export class EventWriter {
   async write(rows: AuditRowContent[], now = new Date()): Promise<WriteResult> {
     const unique = new Map<string, AuditRowContent>();
     for (const row of rows) {
-      const key = `${row.time.toISOString()}|${row.id}`;
+      const key = rowKey(row);
       if (!unique.has(key)) unique.set(key, row);
     }
     const batch = [...unique.values()];
@@ -53,73 +58,49 @@ export class EventWriter {
 
     await this.#ensurePartitions(batch, now);
     // Hash the contents before taking the chain lock, so the lock is held only for the links.
-    const digests = new Map(batch.map((row) => [row, contentDigest(row)]));
+    const hashed = new Map(batch.map((row) => [row, hashContent(row)]));
     const chains = [...new Set(batch.map((row) => utcDay(row.time)))].sort();
 
     const inserted = await inTransaction(this.db, async (client) => {
       // Sorted, so two writers needing the same chains cannot deadlock.
       for (const chain of chains) await lock(client, chainLockKey(chain));
 
-      const existing = await client.query<{ id: string; time: Date }>(
-        `SELECT e.id, e.time
-           FROM unnest($1::timestamptz[], $2::uuid[]) AS k(time, id)
-           JOIN audit.audit_events e ON e.time = k.time AND e.id = k.id`,
-        [batch.map((row) => row.time.toISOString()), batch.map((row) => row.id)],
-      );
-      const stored = new Set(existing.rows.map((row) => `${row.time.toISOString()}|${row.id}`));
-      const fresh = batch.filter((row) => !stored.has(`${row.time.toISOString()}|${row.id}`));
-      if (fresh.length === 0) return 0;
-
       const tips = await client.query<{ chain: string; last_hash: string; length: string }>(
         'SELECT chain, last_hash, length::text FROM audit.audit_chains WHERE chain = ANY($1::text[])',
         [chains],
       );
-      const tip = new Map<string, { hash: string | null; length: number; lastIndex: number }>();
-      for (const chain of chains) tip.set(chain, { hash: null, length: 0, lastIndex: -1 });
+      const storedTips = new Map<string, ChainTip>();
       for (const row of tips.rows) {
-        tip.set(row.chain, { hash: row.last_hash, length: Number(row.length), lastIndex: -1 });
+        storedTips.set(row.chain, { hash: row.last_hash, length: Number(row.length) });
       }
 
-      const records = fresh.map((row, index) => {
-        const chain = utcDay(row.time);
-        const state = tip.get(chain)!;
-        const position = { chain, chainSeq: state.length + 1, prevHash: state.hash };
-        const hash = chainHash(digests.get(row)!, position);
-        state.hash = hash;
-        state.length = position.chainSeq;
-        state.lastIndex = index;
-        return {
-          id: row.id,
-          time: row.time.toISOString(),
-          type: row.type,
-          version: row.version,
-          source: row.source,
-          trace_id: row.traceId,
-          team_id: row.teamId,
-          app_id: row.appId,
-          client_id: row.clientId,
-          api_id: row.apiId,
-          action: row.action,
-          decision: row.decision,
-          reason: row.reason,
-          status: row.status,
-          source_ip: row.sourceIp,
-          latency_ms: row.latencyMs,
-          data: row.data,
-          chain,
-          chain_seq: position.chainSeq,
-          prev_hash: position.prevHash,
-          hash,
-        };
-      });
-
-      const result = await client.query(INSERT_SQL, [JSON.stringify(records)]);
+      // Usually nothing of the batch is stored yet: insert it all at once and let ON CONFLICT
+      // report otherwise. A redelivery (some rows already stored) rolls back to the savepoint and
+      // links only the new rows, so the chain has no gap for a skipped row.
+      await client.query('SAVEPOINT optimistic_insert');
+      let fresh = batch;
+      let linked = linkRows(fresh, hashed, storedTips);
+      let result = await client.query(INSERT_SQL, [linked.recordsJson]);
       if (result.rowCount !== fresh.length) {
-        // Cannot happen while every writer holds the chain lock; refuse rather than fork a chain.
-        throw new Error(`expected ${fresh.length} new audit rows, stored ${result.rowCount}`);
+        await client.query('ROLLBACK TO SAVEPOINT optimistic_insert');
+        const existing = await client.query<{ id: string; time: Date }>(
+          `SELECT e.id, e.time
+             FROM unnest($1::timestamptz[], $2::uuid[]) AS k(time, id)
+             JOIN audit.audit_events e ON e.time = k.time AND e.id = k.id`,
+          [batch.map((row) => row.time.toISOString()), batch.map((row) => row.id)],
+        );
+        const stored = new Set(existing.rows.map(rowKey));
+        fresh = batch.filter((row) => !stored.has(rowKey(row)));
+        if (fresh.length === 0) return 0;
+        linked = linkRows(fresh, hashed, storedTips);
+        result = await client.query(INSERT_SQL, [linked.recordsJson]);
+        if (result.rowCount !== fresh.length) {
+          // Cannot happen while every writer holds the chain lock; refuse rather than fork a chain.
+          throw new Error(`expected ${fresh.length} new audit rows, stored ${result.rowCount}`);
+        }
       }
 
-      const moved = [...tip.entries()].filter(([, state]) => state.lastIndex >= 0);
+      const moved = [...linked.tips.entries()];
       await client.query(
         `INSERT INTO audit.audit_chains (chain, last_hash, last_event_id, last_time, length, updated_at)
          SELECT *, now() FROM unnest($1::text[], $2::text[], $3::uuid[], $4::timestamptz[], $5::int8[])
@@ -128,10 +109,10 @@ export class EventWriter {
            last_time = EXCLUDED.last_time, length = EXCLUDED.length, updated_at = now()`,
         [
           moved.map(([chain]) => chain),
-          moved.map(([, state]) => state.hash),
-          moved.map(([, state]) => fresh[state.lastIndex]!.id),
-          moved.map(([, state]) => fresh[state.lastIndex]!.time.toISOString()),
-          moved.map(([, state]) => state.length),
+          moved.map(([, tip]) => tip.hash),
+          moved.map(([, tip]) => tip.last.id),
+          moved.map(([, tip]) => tip.last.time.toISOString()),
+          moved.map(([, tip]) => tip.length),
         ],
       );
       return fresh.length;
@@ -151,4 +132,66 @@ export class EventWriter {
     }
     await this.partitions.ensureDays(days);
   }
+}
+
+interface ChainTip {
+  hash: string | null;
+  length: number;
+}
+
+interface LinkedRows {
+  /** The json_to_recordset parameter. */
+  recordsJson: string;
+  /** Each chain's new tip after these rows. */
+  tips: Map<string, ChainTip & { last: AuditRowContent }>;
+}
+
+function rowKey(row: { time: Date; id: string }): string {
+  return `${row.time.toISOString()}|${row.id}`;
+}
+
+/**
+ * Gives each row its place in its day's chain after the stored tip, and serialises the rows for
+ * json_to_recordset by hand: `data` is spliced in as the canonical JSON the digest was computed
+ * over, instead of being serialised a second time.
+ */
+function linkRows(
+  rows: AuditRowContent[],
+  hashed: Map<AuditRowContent, HashedContent>,
+  storedTips: Map<string, ChainTip>,
+): LinkedRows {
+  const tips = new Map<string, ChainTip & { last: AuditRowContent }>();
+  const records: string[] = [];
+  for (const row of rows) {
+    const chain = utcDay(row.time);
+    const tip = tips.get(chain) ?? storedTips.get(chain) ?? { hash: null, length: 0 };
+    const { digest, dataJson } = hashed.get(row)!;
+    const position = { chain, chainSeq: tip.length + 1, prevHash: tip.hash };
+    const hash = chainHash(digest, position);
+    tips.set(chain, { hash, length: position.chainSeq, last: row });
+    const columns = JSON.stringify({
+      id: row.id,
+      time: row.time.toISOString(),
+      type: row.type,
+      version: row.version,
+      source: row.source,
+      trace_id: row.traceId,
+      team_id: row.teamId,
+      app_id: row.appId,
+      client_id: row.clientId,
+      api_id: row.apiId,
+      action: row.action,
+      decision: row.decision,
+      reason: row.reason,
+      status: row.status,
+      source_ip: row.sourceIp,
+      latency_ms: row.latencyMs,
+      chain,
+      chain_seq: position.chainSeq,
+      prev_hash: position.prevHash,
+      hash,
+    });
+    records.push(`${columns.slice(0, -1)},"data":${dataJson}}`);
+  }
+  return { recordsJson: `[${records.join(',')}]`, tips };
 }

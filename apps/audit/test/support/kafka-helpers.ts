@@ -44,7 +44,15 @@ export async function waitUntilConsumed(
   try {
     await waitFor(async () => {
       const ends = await admin.fetchTopicOffsets(topic);
-      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      // A broker still loading the offsets topic answers "not the coordinator": ask again.
+      const offsets = await admin
+        .fetchOffsets({ groupId, topics: [topic] })
+        .catch((error: unknown) => {
+          if ((error as { retriable?: boolean }).retriable) return null;
+          throw error;
+        });
+      if (offsets === null) return false;
+      const [committed] = offsets;
       return ends.every((end) => {
         if (end.high === end.low) return true;
         const done = committed?.partitions.find((p) => p.partition === end.partition)?.offset;
