@@ -3,7 +3,7 @@ import { startAudit, type AuditTestApp } from '../support/audit-test-app.js';
 import { suffix } from './siem-test-events.js';
 
 // The SIEM and alert routes inside the real audit app: wired, documented, and closed to callers
-// without a session. (Role checks are unit-tested in alert and sink tests via requireSecurityRole.)
+// without a session. Roles with real sessions: siem-roles.test.ts and query/approver-scope.test.ts.
 describe('SIEM and alert routes in the audit app', () => {
   let audit: AuditTestApp;
 

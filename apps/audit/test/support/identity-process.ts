@@ -79,11 +79,33 @@ export async function startIdentityProcess(): Promise<IdentityProcess> {
   };
 }
 
+/** An API in identity's catalog (owned by a team of its own); returns its id. */
+export async function createCatalogApi(db: pg.Pool): Promise<string> {
+  const apiId = randomUUID();
+  const ownerTeamId = randomUUID();
+  const slug = `audit-${apiId.slice(0, 8)}-${randomBytes(3).toString('hex')}`;
+  await db.query(
+    `INSERT INTO identity.teams (id, slug, name, updated_at) VALUES ($1, $2, 'API owners', now())`,
+    [ownerTeamId, slug],
+  );
+  await db.query(
+    `INSERT INTO identity.apis (id, slug, name, base_path, upstream_url, owner_team_id, updated_at)
+     VALUES ($1, $2, 'Audit test API', $3, 'http://127.0.0.1:9', $4, now())`,
+    [apiId, slug, `/${slug}`, ownerTeamId],
+  );
+  return apiId;
+}
+
 /** A signed-in person, written straight into identity's tables; returns their session token. */
 export async function createPerson(
   db: pg.Pool,
   hashKey: Buffer,
-  options: { roles?: ('security' | 'admin' | 'approver')[]; teamId?: string } = {},
+  options: {
+    roles?: ('security' | 'admin' | 'approver')[];
+    teamId?: string;
+    /** Catalog API ids the person is an approver of (identity's per-API approver role). */
+    approverOf?: string[];
+  } = {},
 ): Promise<{ userId: string; token: string }> {
   const userId = randomUUID();
   await db.query(
@@ -95,6 +117,13 @@ export async function createPerson(
     await db.query(
       `INSERT INTO identity.role_assignments (id, user_id, role) VALUES ($1, $2, $3::identity.role)`,
       [randomUUID(), userId, role],
+    );
+  }
+  for (const apiId of options.approverOf ?? []) {
+    await db.query(
+      `INSERT INTO identity.role_assignments (id, user_id, role, api_id)
+       VALUES ($1, $2, 'approver'::identity.role, $3)`,
+      [randomUUID(), userId, apiId],
     );
   }
   if (options.teamId) {
