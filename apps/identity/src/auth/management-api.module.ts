@@ -4,6 +4,7 @@ import { CatalogModule } from '../catalog/catalog.module.js';
 import { MfaModule } from '../mfa/mfa.module.js';
 import { NotificationsModule } from '../notifications/notifications.module.js';
 import { RolesModule } from '../roles/roles.module.js';
+import { SecurityModule } from '../security/security.module.js';
 import { SubscriptionsModule } from '../subscriptions/subscriptions.module.js';
 import { TeamsModule } from '../teams/teams.module.js';
 import { UsersModule } from '../users/users.module.js';
@@ -21,6 +22,7 @@ import { WebhooksModule } from '../webhooks/webhooks.module.js';
     CatalogModule,
     SubscriptionsModule,
     ApplicationsModule,
+    SecurityModule,
   ],
 })
 export class ManagementApiModule {}

@@ -8,7 +8,7 @@ export interface CredentialView {
   kind: Credential['kind'];
   clientId: string | null;
   keyId: string;
-  status: 'active' | 'revoked' | 'expired' | 'rotated';
+  status: 'active' | 'revoked' | 'expired' | 'rotated' | 'suspended';
   expiresAt: string | null;
   graceUntil: string | null;
   rotatedFromId: string | null;
@@ -16,6 +16,8 @@ export interface CredentialView {
   jwks: unknown;
   lastUsedAt: string | null;
   revokedAt: string | null;
+  /** While `suspended` (a security response): when it lapses. */
+  suspendedUntil: string | null;
   createdAt: string;
 }
 
@@ -35,19 +37,27 @@ export function credentialView(credential: Credential, now = new Date()): Creden
     jwks: credential.jwks ?? null,
     lastUsedAt: credential.lastUsedAt?.toISOString() ?? null,
     revokedAt: credential.revokedAt?.toISOString() ?? null,
+    suspendedUntil:
+      credential.status === 'suspended' ? (credential.suspendedUntil?.toISOString() ?? null) : null,
     createdAt: credential.createdAt.toISOString(),
   };
 }
 
-/** Expiry and the end of a grace period take effect by the clock, without a sweep. */
+/**
+ * Expiry and the end of a grace period take effect by the clock; the credential sweep later marks
+ * such rows `expired` in the database. A rotated-out credential whose grace period ended before
+ * any expiry date reads `rotated`, before and after the sweep.
+ */
 export function effectiveStatus(
-  credential: Credential,
+  credential: Pick<Credential, 'status' | 'expiresAt' | 'graceUntil'>,
   now = new Date(),
 ): CredentialView['status'] {
   if (credential.status === 'revoked') return 'revoked';
-  if (credential.status === 'expired' || (credential.expiresAt && credential.expiresAt <= now)) {
-    return 'expired';
-  }
-  if (credential.graceUntil && credential.graceUntil <= now) return 'rotated';
+  const { expiresAt, graceUntil } = credential;
+  const graceOver = graceUntil !== null && graceUntil <= now;
+  const expired = expiresAt !== null && expiresAt <= now;
+  if (graceOver && (!expired || graceUntil <= expiresAt)) return 'rotated';
+  if (credential.status === 'expired' || expired) return 'expired';
+  if (credential.status === 'suspended') return 'suspended';
   return 'active';
 }

@@ -123,7 +123,8 @@ export class GatewaySnapshotBuilder {
           secretHash: c.secretHash!,
           appId: c.applicationId,
           environment: c.environment,
-          status: c.status,
+          // Only active credentials are read (suspended ones are left out until they lapse).
+          status: 'active' as const,
           // A rotated-out credential works until its grace period ends: that is its expiry here.
           expiresAt: earliest(c.expiresAt, c.graceUntil)?.toISOString() ?? null,
         })),
@@ -131,10 +132,7 @@ export class GatewaySnapshotBuilder {
         jti: t.jti,
         expiresAt: t.expiresAt.toISOString(),
       })),
-      blockedSources: data.blocks.map((b) => ({
-        address: b.source,
-        until: b.expiresAt?.toISOString() ?? FOREVER,
-      })),
+      blockedSources: blockedSources(data.blocks),
     };
     // Validate what leaves: a gateway must never receive something it cannot parse.
     return gatewaySnapshotSchema.parse(snapshot);
@@ -146,6 +144,19 @@ export class GatewaySnapshotBuilder {
     this.logger.warn({ apiId }, 'API settings are invalid; gateways get the defaults');
     return gatewayApiSettingsSchema.parse({});
   }
+}
+
+/**
+ * One entry per address (gateways key blocks by address): overlapping blocks of one address
+ * become the latest end among them.
+ */
+function blockedSources(blocks: { source: string; expiresAt: Date | null }[]) {
+  const ends = new Map<string, number>();
+  for (const block of blocks) {
+    const end = block.expiresAt?.getTime() ?? Date.parse(FOREVER);
+    ends.set(block.source, Math.max(ends.get(block.source) ?? 0, end));
+  }
+  return [...ends].map(([address, end]) => ({ address, until: new Date(end).toISOString() }));
 }
 
 function earliest(a: Date | null, b: Date | null): Date | null {

@@ -1,3 +1,4 @@
+import { randomInt, randomUUID } from 'node:crypto';
 import type { PrismaClient, SubscriptionStatus } from '@portcullis/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startIdentity, type IdentityTestApp } from '../support/identity-test-app.js';
@@ -99,6 +100,27 @@ describe('management API: role × route matrix', () => {
       data: { teamId: context.teamId, name: `app ${suffix()}`, createdById: context.dev.id },
     });
     return app.id;
+  }
+
+  /** An active block_ip response, as the audit service would have applied it. */
+  async function freshResponse(): Promise<string> {
+    const source = `198.18.${randomInt(0, 256)}.${randomInt(1, 255)}`;
+    const until = new Date(Date.now() + 60_000);
+    const block = await prisma.sourceBlock.create({
+      data: { source, reason: 'matrix', expiresAt: until },
+    });
+    const response = await prisma.securityResponse.create({
+      data: {
+        id: randomUUID(),
+        action: 'block_ip',
+        target: source,
+        until,
+        reason: 'matrix',
+        requestedBy: 'service:audit',
+        sourceBlockId: block.id,
+      },
+    });
+    return response.id;
   }
 
   async function freshSubscription(status: SubscriptionStatus): Promise<string> {
@@ -534,6 +556,62 @@ describe('management API: role × route matrix', () => {
         return { path: `/v1/notifications/${note.id}/read` };
       },
       expected: forUsers(204),
+    },
+    {
+      name: 'apply a security response',
+      method: 'PUT',
+      path: () => '',
+      prepare: async () => ({
+        path: `/v1/security/responses/${randomUUID()}`,
+        body: {
+          action: 'block_ip',
+          target: `198.18.${randomInt(0, 256)}.${randomInt(1, 255)}`,
+          until: new Date(Date.now() + 60_000).toISOString(),
+          reason: 'matrix',
+        },
+      }),
+      expected: { ...adminOnly(201), sec: 201 },
+    },
+    {
+      name: 'read a security response',
+      method: 'GET',
+      path: () => '',
+      prepare: async () => ({ path: `/v1/security/responses/${await freshResponse()}` }),
+      expected: { ...adminOnly(200), sec: 200 },
+    },
+    {
+      name: 'lift a security response',
+      method: 'DELETE',
+      path: () => '',
+      prepare: async () => ({ path: `/v1/security/responses/${await freshResponse()}` }),
+      expected: { ...adminOnly(204), sec: 204 },
+    },
+    {
+      name: 'list blocked sources',
+      method: 'GET',
+      path: () => '/v1/security/blocks',
+      expected: { ...adminOnly(200), sec: 200 },
+    },
+    {
+      name: 'block a source',
+      method: 'POST',
+      path: () => '/v1/security/blocks',
+      prepare: async () => ({
+        body: { source: `198.18.${randomInt(0, 256)}.${randomInt(1, 255)}`, reason: 'matrix' },
+      }),
+      expected: { ...adminOnly(201), sec: 201 },
+    },
+    {
+      name: 'lift a block',
+      method: 'DELETE',
+      path: () => '',
+      prepare: async () => {
+        const block = await prisma.sourceBlock.create({
+          data: { source: `198.18.${randomInt(0, 256)}.${randomInt(1, 255)}`, reason: 'matrix' },
+        });
+        return { path: `/v1/security/blocks/${block.id}` };
+      },
+      expected: { ...adminOnly(204), sec: 204 },
     },
   ];
 
