@@ -43,27 +43,13 @@ describe('portal: from sign-up to an audited API call', () => {
   let credentials: { clientId: string; secret: string };
 
   /** Visits a page, checks it with axe-core and for CSP violations, and keeps a screenshot. */
-  /**
-   * Visits a page, checks it with axe-core and for CSP violations, and keeps a screenshot.
-   * `blockedStyleAttributes`: the usage page's SVG charts still trip `style-src-attr` reports in
-   * Chromium (blocked, so nothing is styled inline; cause not found yet — see the portal README).
-   */
-  async function check(
-    person: Person,
-    name: string,
-    options: { blockedStyleAttributes?: boolean } = {},
-  ): Promise<void> {
+  async function check(person: Person, name: string): Promise<void> {
     await person.page.locator('main h1').first().waitFor();
     const styled = await person.page.evaluate(
       `Array.from(document.querySelectorAll('[style]:not([style=""]):not(next-route-announcer)')).slice(0, 3).map((element) => element.outerHTML.slice(0, 200))`,
     );
     expect(styled, `inline styles on ${name}`).toEqual([]);
-    const violations = options.blockedStyleAttributes
-      ? person.cspViolations.filter(
-          (violation) => !violation.includes('"directive":"style-src-attr"'),
-        )
-      : person.cspViolations;
-    expect(violations, `CSP on ${name}`).toEqual([]);
+    expect(person.cspViolations, `CSP on ${name}`).toEqual([]);
     expect(await seriousA11yViolations(person.page), `axe on ${name}`).toEqual([]);
     // axe-core itself sets inline styles while measuring contrast; those are the test's, not the page's.
     person.cspViolations.length = 0;
@@ -365,7 +351,7 @@ describe('portal: from sign-up to an audited API call', () => {
       .or(ari.page.getByRole('link', { name: developer.email }))
       .first()
       .waitFor();
-    await check(ari, '13-owner-usage', { blockedStyleAttributes: true });
+    await check(ari, '13-owner-usage');
     await ari.context.close();
   });
 

@@ -1,3 +1,5 @@
+'use client';
+
 import { compactNumber, layoutSeries } from '../lib/chart-scale';
 import { formatDateTime } from '../lib/format';
 
@@ -27,6 +29,12 @@ function legendValue(values: (number | null)[], unit: string): string {
 /**
  * A line chart drawn as inline SVG by React: colours come from CSS classes (the CSP forbids style
  * attributes), and the numbers are also offered as a table.
+ *
+ * A client component on purpose. As a server component its many SVG elements made a large Flight
+ * payload that React splits into chunks; server rendering then streams the late parts into hidden
+ * `<svg style="display:none">` containers (in SVG, React cannot use `<div hidden>`), and Chromium
+ * blocks each of those style attributes under `style-src-attr`. Rendered from client code, the
+ * SVG is produced in one piece from plain data props.
  */
 export function UsageChart({
   title,
