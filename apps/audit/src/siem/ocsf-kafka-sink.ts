@@ -1,11 +1,14 @@
 import type { Kafka, Producer } from 'kafkajs';
-import { toOcsfApiActivity } from './ocsf-mapping.js';
+import { toOcsfRecord } from './ocsf-mapping.js';
 import { PRODUCT_VERSION } from './product-version.js';
 import type { OcsfKafkaSinkConfig } from './sink-config.js';
 import { SinkDeliveryError, type SinkDelivery } from './sink-delivery.js';
 import type { ExportableEvent } from './siem-record.js';
 
-/** OCSF API Activity records on a Kafka topic, acknowledged by all in-sync replicas. */
+/**
+ * OCSF records on a Kafka topic (API Activity for traffic and management, Detection Finding for
+ * alerts), acknowledged by all in-sync replicas.
+ */
 export class OcsfKafkaSink implements SinkDelivery {
   readonly batchSize: number;
   #producer: Producer | undefined;
@@ -19,9 +22,15 @@ export class OcsfKafkaSink implements SinkDelivery {
 
   async deliver(events: readonly ExportableEvent[]): Promise<void> {
     const messages = events.flatMap((event) => {
-      const record = toOcsfApiActivity(event, PRODUCT_VERSION);
+      const record = toOcsfRecord(event, PRODUCT_VERSION);
       if (!record) return [];
-      const key = event.type === 'gateway.access' ? (event.data.appId ?? event.id) : event.id;
+      // Per key the order holds: an app's traffic, and an alert's transitions, stay in sequence.
+      const key =
+        event.type === 'gateway.access'
+          ? (event.data.appId ?? event.id)
+          : event.type === 'audit.alert'
+            ? event.data.alertId
+            : event.id;
       return [{ key, value: JSON.stringify(record), headers: { 'event-id': event.id } }];
     });
     if (messages.length === 0) return;

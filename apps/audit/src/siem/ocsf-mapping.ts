@@ -1,7 +1,9 @@
 import type { AccessEvent, ManagementEvent } from '@portcullis/contracts';
+import { toOcsfDetectionFinding, type OcsfDetectionFinding } from './ocsf-detection-finding.js';
+import { OCSF_VERSION } from './ocsf-version.js';
 import type { ExportableEvent } from './siem-record.js';
 
-export const OCSF_VERSION = '1.3.0';
+export { OCSF_VERSION };
 export const OCSF_API_ACTIVITY_CLASS_UID = 6003;
 export const OCSF_APPLICATION_CATEGORY_UID = 6;
 
@@ -45,7 +47,7 @@ export type OcsfApiActivity = Record<string, unknown> & {
 
 /**
  * OCSF API Activity (class 6003, category Application Activity) for gateway access and identity
- * management events. Alert events have no API Activity meaning and are not mapped (null).
+ * management events. Alert events have no API Activity meaning (null): see toOcsfRecord.
  */
 export function toOcsfApiActivity(
   event: ExportableEvent,
@@ -54,6 +56,18 @@ export function toOcsfApiActivity(
   if (event.type === 'gateway.access') return fromAccess(event, productVersion);
   if (event.type === 'identity.management') return fromManagement(event, productVersion);
   return null;
+}
+
+/**
+ * The OCSF record the `ocsf_kafka` sink publishes for an event: API Activity (6003) for gateway
+ * access and identity management, Detection Finding (2004) for alert transitions.
+ */
+export function toOcsfRecord(
+  event: ExportableEvent,
+  productVersion: string,
+): OcsfApiActivity | OcsfDetectionFinding | null {
+  if (event.type === 'audit.alert') return toOcsfDetectionFinding(event, productVersion);
+  return toOcsfApiActivity(event, productVersion);
 }
 
 function common(

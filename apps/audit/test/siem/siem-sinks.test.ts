@@ -1,12 +1,12 @@
 import { createServer, type Server } from 'node:http';
-import { TOPICS, type AccessEvent } from '@portcullis/contracts';
+import { TOPICS, type AccessEvent, type AlertEvent } from '@portcullis/contracts';
 import { ensureTopics } from '@portcullis/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SinkView } from '../../src/siem/siem-sinks.service.js';
 import { verifyWebhookSignature } from '../../src/siem/webhook-signature.js';
 import { FakeHec } from './fake-hec.js';
 import { startSiem, waitFor, type SiemHarness } from './siem-harness.js';
-import { access, suffix } from './siem-test-events.js';
+import { access, alert, suffix } from './siem-test-events.js';
 
 const ACTOR = { type: 'user' as const, id: null, label: 'secops@example.com' };
 
@@ -333,6 +333,93 @@ describe('SIEM sinks on Kafka: Splunk HEC, signed webhook, OCSF topic', () => {
       }
       expect(byUid.get(events[0]!.id)).toMatchObject({ activity_id: 2, status_id: 1 });
       expect(byUid.get(events[1]!.id)).toMatchObject({ activity_id: 4, status_id: 2 });
+    } finally {
+      await harness.sinks.delete(ocsfSink.id, ACTOR);
+    }
+  });
+  it('publishes alert transitions to the OCSF topic as Detection Findings', async () => {
+    const topic = `audit-test.ocsf-alerts-${suffix()}`;
+    await ensureTopics(harness.kafka, [
+      { name: topic, partitions: 1, retentionMs: 3_600_000, cleanupPolicy: 'delete' },
+    ]);
+    const ocsfSink = await harness.sinks.create(
+      {
+        name: `${harness.prefix}ocsf-alerts-${suffix()}`,
+        kind: 'ocsf_kafka',
+        config: { topic },
+        eventTypes: ['audit.alert'],
+        enabled: true,
+        startFrom: 'latest',
+      },
+      ACTOR,
+    );
+    try {
+      const opened = alert();
+      const resolved: AlertEvent = {
+        ...alert(),
+        data: {
+          ...opened.data,
+          transition: 'resolved',
+          status: 'resolved',
+          changedBy: 'secops@example.com',
+        },
+      };
+      // As the alert store publishes transitions: keyed by alert, on the alerts topic.
+      const producer = harness.kafka.producer();
+      await producer.connect();
+      await producer.send({
+        topic: TOPICS.alertEvents,
+        acks: -1,
+        messages: [opened, resolved].map((event) => ({
+          key: event.data.alertId,
+          value: JSON.stringify(event),
+        })),
+      });
+      await producer.disconnect();
+
+      const consumer = harness.kafka.consumer({ groupId: `ocsf-alert-reader-${suffix()}` });
+      const records: Record<string, unknown>[] = [];
+      await consumer.connect();
+      await consumer.subscribe({ topics: [topic], fromBeginning: true });
+      await consumer.run({
+        eachMessage: async ({ message }) => {
+          const record = JSON.parse(message.value?.toString('utf8') ?? '{}') as {
+            finding_info?: { uid?: string };
+          };
+          // The alerts topic is shared with other tests: keep this alert's records.
+          if (record.finding_info?.uid === opened.data.alertId) records.push(record);
+        },
+      });
+      try {
+        await waitFor(
+          'Detection Findings',
+          () => records,
+          (list) => list.length >= 2,
+        );
+      } finally {
+        await consumer.disconnect();
+      }
+      expect(records).toHaveLength(2);
+      expect(records[0]).toMatchObject({
+        class_uid: 2004,
+        category_uid: 2,
+        type_uid: 200401,
+        activity_id: 1,
+        status_id: 1,
+        severity_id: 4,
+        time: Date.parse(opened.time),
+        metadata: { uid: opened.id },
+        finding_info: { uid: opened.data.alertId, analytic: { uid: opened.data.rule } },
+        evidences: [{ src_endpoint: { ip: '203.0.113.9' } }],
+      });
+      expect(records[1]).toMatchObject({
+        class_uid: 2004,
+        type_uid: 200403,
+        activity_id: 3,
+        status_id: 4,
+        metadata: { uid: resolved.id },
+        unmapped: { changed_by: 'secops@example.com' },
+      });
     } finally {
       await harness.sinks.delete(ocsfSink.id, ACTOR);
     }
