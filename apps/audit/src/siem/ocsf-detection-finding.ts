@@ -47,7 +47,10 @@ export type OcsfDetectionFinding = Record<string, unknown> & {
   severity_id: number;
   status_id: number;
   finding_info: { uid: string; title: string } & Record<string, unknown>;
-  metadata: { uid: string; version: string; product: Record<string, unknown> };
+  metadata: { uid: string; version: string; product: Record<string, unknown> } & Record<
+    string,
+    unknown
+  >;
 };
 
 function text(subject: Record<string, unknown>, key: string): string | undefined {
