@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { apiAudience, type AccessEvent, TOPICS } from '@portcullis/contracts';
 import { createKafka } from '@portcullis/kafka';
 import {
@@ -160,11 +159,35 @@ describe('gateway against the real identity, upstream, Kafka and Redis', () => {
         issuer: 'urn:portcullis:gateway',
         algorithms: ['ES256'],
       });
+      expect(verified.protectedHeader.typ).toBe('portcullis-assertion+jwt');
       expect(verified.payload.sub).toBe(app.id);
-      expect(verified.payload.jti).toBe(result.requestId);
-      const expected = createHash('sha256').update(`GET ${seen.url}`).digest('base64url');
-      expect(verified.payload.req).toBe(expected);
+      expect(verified.payload.scope).toBe('items:read');
+      expect(verified.payload.env).toBe('sandbox');
       expect(verified.payload.exp! - verified.payload.iat!).toBe(60);
+      expect(seen.headers['x-portcullis-request-id']).toBe(result.requestId);
+
+      // Signed once per caller and API, reused for a while: the next call carries the same one...
+      const again = await call(`${api.basePath}/items/10`, { headers: { 'x-api-key': apiKey } });
+      expect(upstream.byRequestId(again.requestId)!.headers['x-portcullis-assertion']).toBe(
+        assertion,
+      );
+      // ...and one for another API is a different assertion, with that API's audience.
+      const elsewhere = await call(`${otherApi.basePath}/items/10`, {
+        headers: { 'x-api-key': apiKey },
+      });
+      const otherAssertion = String(
+        upstream.byRequestId(elsewhere.requestId)!.headers['x-portcullis-assertion'],
+      );
+      expect(otherAssertion).not.toBe(assertion);
+      await expect(
+        jwtVerify(otherAssertion, jwks, { audience: apiAudience(api.slug), algorithms: ['ES256'] }),
+      ).rejects.toThrow();
+      const forOther = await jwtVerify(otherAssertion, jwks, {
+        audience: apiAudience(otherApi.slug),
+        issuer: 'urn:portcullis:gateway',
+        algorithms: ['ES256'],
+      });
+      expect(forOther.payload.sub).toBe(app.id);
     });
   });
 

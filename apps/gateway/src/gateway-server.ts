@@ -1,6 +1,12 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type RequestListener,
+  type ServerResponse,
+} from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -14,6 +20,24 @@ import { loadTlsMaterial } from './tls/tls-options.js';
 
 const PROXIED_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
+/** The paths Nest serves; everything else is proxied traffic. */
+const OPERATIONS_PATHS = new Set([
+  '/healthz',
+  '/readyz',
+  '/openapi.json',
+  '/.well-known/gateway-jwks.json',
+  '/docs',
+  '/docs-json',
+  '/docs-yaml',
+]);
+
+export function isOperationsPath(url: string | undefined): boolean {
+  if (!url) return false;
+  const end = url.indexOf('?');
+  const path = end === -1 ? url : url.slice(0, end);
+  return OPERATIONS_PATHS.has(path) || path.startsWith('/docs/');
+}
+
 export interface GatewayServer {
   app: NestFastifyApplication;
   url: string;
@@ -22,8 +46,9 @@ export interface GatewayServer {
 
 /**
  * Nest serves the operations endpoints (/healthz, /readyz, /openapi.json, the gateway JWKS);
- * every other path goes to one raw Fastify catch-all route that runs the policy pipeline, with
- * no body parsing (bodies stream to the upstream). HTTPS with optional client certificates
+ * every other path goes from the server's request listener straight to the policy pipeline (a
+ * Fastify catch-all route stays as a fallback), with no body parsing (bodies stream to the
+ * upstream). HTTPS with optional client certificates
  * (mTLS, for certificate-bound tokens) unless GATEWAY_PLAIN_HTTP=true.
  */
 export async function createGatewayServer(
@@ -33,11 +58,32 @@ export async function createGatewayServer(
   const tls = config.GATEWAY_PLAIN_HTTP
     ? null
     : await loadTlsMaterial(config.GATEWAY_TLS_CERT_FILE, config.GATEWAY_TLS_KEY_FILE);
-  const late: { pipeline?: GatewayPipeline } = {};
+  const late: { pipeline?: GatewayPipeline; closing: boolean } = { closing: false };
   const adapter = new FastifyAdapter({
-    ...(tls
-      ? { https: { key: tls.key, cert: tls.cert, requestCert: true, rejectUnauthorized: false } }
-      : {}),
+    // Proxied requests skip Fastify and Nest (routing, hooks, middleware): the listener hands them
+    // straight to the pipeline, which does its own routing. Only operations paths reach Nest.
+    serverFactory: (fastifyHandler: RequestListener) => {
+      const listener: RequestListener = (request, response) => {
+        const pipeline = late.pipeline;
+        if (!pipeline || isOperationsPath(request.url)) {
+          fastifyHandler(request, response);
+          return;
+        }
+        if (late.closing) {
+          // Draining: finish what is in flight, tell keep-alive clients to reconnect elsewhere.
+          response.shouldKeepAlive = false;
+          pipeline.unavailable(randomUUID(), request, response, 'The gateway is shutting down.');
+          return;
+        }
+        void pipeline.handle(randomUUID(), request, response);
+      };
+      return tls
+        ? createHttpsServer(
+            { key: tls.key, cert: tls.cert, requestCert: true, rejectUnauthorized: false },
+            listener,
+          )
+        : createServer(listener);
+    },
     trustProxy: false,
     // Our own id for every request: the access event and the upstream must not trust a client's.
     genReqId: () => randomUUID(),
@@ -108,7 +154,14 @@ export async function createGatewayServer(
   const port = typeof address === 'object' && address ? address.port : config.GATEWAY_PORT;
   const url = `${tls ? 'https' : 'http'}://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
   logger.info({ url, selfSignedTls: tls?.selfSigned ?? false }, 'gateway listening');
-  return { app, url, close: () => app.close() };
+  return {
+    app,
+    url,
+    close: () => {
+      late.closing = true;
+      return app.close();
+    },
+  };
 }
 
 export async function runGatewayServer(

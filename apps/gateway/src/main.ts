@@ -11,7 +11,11 @@ try {
   console.error(`gateway: ${error.message}`);
   process.exit(78);
 }
-const telemetry = await startTelemetry({ serviceName: 'portcullis-gateway' });
+// The pipeline makes its own server span per request (cheaper than the generic http one).
+const telemetry = await startTelemetry({
+  serviceName: 'portcullis-gateway',
+  incomingHttpSpans: false,
+});
 const logger = createLogger({ name: 'gateway', level: config.LOG_LEVEL });
 const { runGatewayServer } = await import('./gateway-server.js');
 await runGatewayServer(config, logger, telemetry);

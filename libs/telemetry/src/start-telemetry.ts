@@ -32,6 +32,12 @@ export interface StartTelemetryOptions {
   serviceVersion?: string;
   /** Where the OTEL_* exporter variables are read; defaults to `process.env`. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Server spans for incoming HTTP requests from the generic instrumentation (default true). A
+   * service that makes its own server spans on a hot path (the gateway) turns it off; outgoing
+   * requests stay instrumented either way.
+   */
+  incomingHttpSpans?: boolean;
 }
 
 export interface TelemetryHandle {
@@ -103,7 +109,7 @@ export function startTelemetry(options: StartTelemetryOptions): Promise<Telemetr
 async function start(options: StartTelemetryOptions, forget: () => void): Promise<TelemetryHandle> {
   const config = readTelemetryConfig(options.env ?? process.env);
   const global = globalThis as GlobalWithState;
-  global[INSTRUMENTATIONS_KEY] ??= createInstrumentations();
+  global[INSTRUMENTATIONS_KEY] ??= createInstrumentations(options.incomingHttpSpans ?? true);
   const instrumentations = await global[INSTRUMENTATIONS_KEY];
 
   const sdk = new NodeSDK({
@@ -150,9 +156,10 @@ async function start(options: StartTelemetryOptions, forget: () => void): Promis
   };
 }
 
-async function createInstrumentations(): Promise<Instrumentation[]> {
+async function createInstrumentations(incomingHttpSpans: boolean): Promise<Instrumentation[]> {
   return [
     new HttpInstrumentation({
+      disableIncomingRequestInstrumentation: !incomingHttpSpans,
       ignoreIncomingRequestHook: (request) => PROBE_PATHS.has(pathOf(request.url)),
       redactedQueryParams: SECRET_QUERY_PARAMS,
       redactedQueryParamsServer: SECRET_QUERY_PARAMS,

@@ -35,6 +35,11 @@ const KAFKA_BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const HASH_KEY = 'ZGV2LW9ubHktY3JlZGVudGlhbC1oYXNoLWtleS1jaGFuZ2UtbWU=';
 const LOG_DIR = resolve(ROOT, '.var/logs');
+/** Extra node flags for the gateway, e.g. `--cpu-prof --cpu-prof-dir=.var/prof` to profile it. */
+const GATEWAY_NODE_ARGS = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
+/** Comma-separated subset of direct,bare,nginx,portcullis,half (default: all). */
+const FULL_RUN = process.env.BENCH_ONLY === undefined;
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'direct,bare,nginx,portcullis,half').split(','));
 const children: ChildProcess[] = [];
 
 interface Measured {
@@ -257,7 +262,7 @@ async function main(): Promise<void> {
     SPOOL_DIR: mkdtempSync(join(tmpdir(), 'bench-identity-')),
   });
   await waitFor(`${identityUrl}/healthz`, (status) => status === 200);
-  launch('gateway', process.execPath, ['apps/gateway/dist/main.js'], {
+  launch('gateway', process.execPath, [...GATEWAY_NODE_ARGS, 'apps/gateway/dist/main.js'], {
     ...common,
     GATEWAY_PORT: String(gatewayPort),
     GATEWAY_PLAIN_HTTP: 'true',
@@ -285,30 +290,48 @@ async function main(): Promise<void> {
   if (!token) throw new Error(`no token: ${tokenResponse.status}`);
   const auth = { authorization: `Bearer ${token}` };
 
-  const targets: [string, string, Record<string, string>][] = [
-    ['direct', `${upstream}/items/1`, {}],
+  const targets: [string, string, string, Record<string, string>][] = [
+    ['direct', 'direct', `${upstream}/items/1`, {}],
     [
+      'bare',
       'bare Node proxy (@fastify/http-proxy)',
       `http://127.0.0.1:${bareProxyPort}/bench/items/1`,
       {},
     ],
     ...(nginxBinary
       ? [
-          ['nginx proxy_pass', `http://127.0.0.1:${nginxPort}/bench/items/1`, {}] as [
+          ['nginx', 'nginx proxy_pass', `http://127.0.0.1:${nginxPort}/bench/items/1`, {}] as [
+            string,
             string,
             string,
             Record<string, string>,
           ],
         ]
       : []),
-    ['Portcullis (JWT, rate limit, events)', `${gateway}/bench/items/1`, auth],
+    ['portcullis', 'Portcullis (JWT, rate limit, events)', `${gateway}/bench/items/1`, auth],
   ];
   const results: Measured[] = [];
-  for (const [name, url, headers] of targets) {
+  for (const [key, name, url, headers] of targets) {
+    if (!ONLY.has(key)) continue;
     await warm(url, headers);
     const measured = await load(name, url, headers);
     console.log(JSON.stringify(measured));
     results.push(measured);
+  }
+  if (!FULL_RUN) {
+    // A partial run (BENCH_ONLY) is for exploring: it prints, and leaves RESULTS.md alone.
+    if (ONLY.has('half') && results.length > 0) {
+      const half = Math.max(1, Math.round(results.at(-1)!.rps / 2));
+      console.log(JSON.stringify(await load(`direct @ ${half}`, `${upstream}/items/1`, {}, half)));
+      const portcullisAtHalf = await load(
+        `Portcullis @ ${half}`,
+        `${gateway}/bench/items/1`,
+        auth,
+        half,
+      );
+      console.log(JSON.stringify(portcullisAtHalf));
+    }
+    return;
   }
   const portcullis = results.at(-1)!;
   const half = Math.max(1, Math.round(portcullis.rps / 2));

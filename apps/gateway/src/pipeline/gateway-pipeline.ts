@@ -1,6 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { currentTraceId } from '@portcullis/telemetry';
+import {
+  context as otelContext,
+  isSpanContextValid,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api';
+import { getTracer } from '@portcullis/telemetry';
 import type { Logger } from 'pino';
 import type { AccessEventRecorder } from '../access-log/access-event-recorder.js';
 import type { AuthenticatePolicy } from '../authentication/authenticate.policy.js';
@@ -35,6 +44,8 @@ export interface PipelinePolicies {
  * refuse with a Denial; every request ends in exactly one access event.
  */
 export class GatewayPipeline {
+  readonly #tracer = getTracer('portcullis-gateway');
+
   constructor(private readonly policies: PipelinePolicies) {}
 
   /** Starts a request's context and arranges its single access event. */
@@ -45,6 +56,7 @@ export class GatewayPipeline {
     const context: RequestContext = {
       requestId,
       startedAt: process.hrtime.bigint(),
+      trace: ROOT_CONTEXT,
       method: request.method ?? 'GET',
       path: (queryStart === -1 ? rawTarget : rawTarget.slice(0, queryStart)).slice(0, 2048),
       query: '',
@@ -66,11 +78,35 @@ export class GatewayPipeline {
       bytesIn: 0,
       bytesOut: 0,
     };
-    const traceId = currentTraceId();
+    // One server span per request, child of the caller's W3C trace context when it sends one. The
+    // gateway makes it itself (the generic http instrumentation is off for its server): that
+    // costs a fraction, and the span carries the decision.
+    const parent = propagation.extract(ROOT_CONTEXT, request.headers);
+    const span = this.#tracer.startSpan(
+      context.method,
+      { kind: SpanKind.SERVER, attributes: { 'http.request.method': context.method } },
+      parent,
+    );
+    context.trace = trace.setSpan(parent, span);
+    const spanContext = span.spanContext();
+    const traceId = isSpanContextValid(spanContext) ? spanContext.traceId : null;
     response.once('close', () => {
       const totalMs = Number(process.hrtime.bigint() - context.startedAt) / 1e6;
       this.policies.events.record(context, totalMs, traceId);
       this.policies.metrics.record(context, totalMs);
+      if (span.isRecording()) {
+        if (context.route) {
+          const route = `${context.api!.api.basePath}${context.route.route.pathPattern}`;
+          span.updateName(`${context.method} ${route}`);
+          span.setAttribute('http.route', route);
+        }
+        span.setAttribute('http.response.status_code', context.status);
+        span.setAttribute('portcullis.decision', context.reason === 'ok' ? 'allow' : 'deny');
+        span.setAttribute('portcullis.reason', context.reason);
+        if (context.api) span.setAttribute('portcullis.api', context.api.api.slug);
+        if (context.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      }
+      span.end();
     });
     return context;
   }
@@ -88,7 +124,9 @@ export class GatewayPipeline {
         sendProblem(response, context, error);
         return;
       }
-      this.policies.logger.error({ err: error, requestId }, 'gateway pipeline failed');
+      otelContext.with(context.trace, () =>
+        this.policies.logger.error({ err: error, requestId }, 'gateway pipeline failed'),
+      );
       sendProblem(
         response,
         context,
@@ -112,6 +150,21 @@ export class GatewayPipeline {
   ): void {
     const context = this.begin(requestId, request, response);
     sendProblem(response, context, denials.badRequest(detail));
+  }
+
+  /** While shutting down: new requests on kept-alive connections get 503 (and an event). */
+  unavailable(
+    requestId: string,
+    request: IncomingMessage,
+    response: ServerResponse,
+    detail: string,
+  ): void {
+    const context = this.begin(requestId, request, response);
+    sendProblem(
+      response,
+      context,
+      denials.unavailable('upstream_error', detail, { 'retry-after': '1' }),
+    );
   }
 
   async #run(
@@ -185,10 +238,11 @@ export class GatewayPipeline {
         : null;
     await this.policies.authenticate.run(context, request.headers, peerCertificate);
     this.policies.subscription.run(context);
-    // Signing (a crypto worker job) overlaps the rate limiter's Redis round trip.
-    const assertion = this.policies.proxy.signAssertion(context);
-    assertion.catch(() => undefined);
-    await this.policies.rateLimit.run(context);
+    // Usually cached; when not, signing (a crypto worker job) overlaps the rate limit.
+    const assertion = this.policies.proxy.assertion(context);
+    if (typeof assertion !== 'string') assertion.catch(() => undefined);
+    const limiting = this.policies.rateLimit.run(context);
+    if (limiting) await limiting;
     const body = await this.policies.threatProtection.run(context, request);
     await this.policies.proxy.run(
       context,

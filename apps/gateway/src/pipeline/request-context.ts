@@ -1,3 +1,4 @@
+import type { Context } from '@opentelemetry/api';
 import type { AccessReason, AuthMethod, Environment, GatewayPlan } from '@portcullis/contracts';
 import type { CompiledApi } from '../config-sync/snapshot-store.js';
 import type { CompiledRoute } from '../routing/route-matcher.js';
@@ -20,6 +21,8 @@ export interface CallerIdentity {
 export interface RequestContext {
   requestId: string;
   startedAt: bigint;
+  /** The OpenTelemetry context holding this request's server span (propagated upstream). */
+  trace: Context;
   method: string;
   /** Normalised path (no query), or the raw path while it is not yet validated. */
   path: string;

@@ -14,7 +14,7 @@ const HOP_BY_HOP = new Set([
 ]);
 
 /** Headers never forwarded upstream: hop-by-hop, the client's credential, our own namespace. */
-function dropRequestHeader(name: string, connectionListed: Set<string>): boolean {
+function dropRequestHeader(name: string, connectionListed: ReadonlySet<string>): boolean {
   return (
     HOP_BY_HOP.has(name) ||
     connectionListed.has(name) ||
@@ -28,7 +28,11 @@ function dropRequestHeader(name: string, connectionListed: Set<string>): boolean
   );
 }
 
-function connectionTokens(value: string | string[] | undefined): Set<string> {
+const NONE: ReadonlySet<string> = new Set();
+
+function connectionTokens(value: string | string[] | undefined): ReadonlySet<string> {
+  // Most requests send no Connection header, or only keep-alive: no extra names to drop.
+  if (value === undefined || value === 'keep-alive' || value === 'close') return NONE;
   const joined = Array.isArray(value) ? value.join(',') : (value ?? '');
   return new Set(
     joined
