@@ -1,5 +1,6 @@
 import { Controller, Inject, Post, Req, Res, UseFilters } from '@nestjs/common';
 import { ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { apiAudience, type AccessTokenClaims } from '@portcullis/contracts';
 import { safeEqual } from '@portcullis/crypto';
 import type { PrismaClient } from '@portcullis/db';
 import { CONFIG, PRISMA } from '@portcullis/nest-service';
@@ -14,9 +15,13 @@ import { MtlsListener } from './mtls-listener.js';
 import { InvalidClientError, InvalidRequestError } from './oauth-errors.js';
 import { OAuthExceptionFilter } from './oauth-exception.filter.js';
 
+const API_AUDIENCE_PREFIX = apiAudience('');
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /**
  * `POST /oauth2/introspect` (RFC 7662). Services (gateway, audit) call it with their service
- * token and see every token; a client authenticating itself sees only its own tokens.
+ * token and see every token; a client authenticating itself sees only its own tokens. A token is
+ * active only while what it was issued for still stands (see `stillGranted`).
  */
 @ApiTags('oauth2')
 @Controller()
@@ -53,20 +58,42 @@ export class IntrospectionController {
     const claims = await this.verifier.verifyActive(token);
     let body: Record<string, unknown> = { active: false };
     if (claims && (callerClientId === null || claims.client_id === callerClientId)) {
-      // A token outlives nothing it was issued for: its client must still hold a usable credential.
-      const usable = await this.prisma.credential.count({
-        where: {
-          clientId: claims.client_id,
-          status: 'active',
-          AND: [
-            { OR: [{ expiresAt: null }, { expiresAt: { gt: new Date() } }] },
-            { OR: [{ graceUntil: null }, { graceUntil: { gt: new Date() } }] },
-          ],
-        },
-      });
-      if (usable > 0) body = { active: true, token_type: 'Bearer', ...claims };
+      if (await this.stillGranted(claims)) body = { active: true, token_type: 'Bearer', ...claims };
     }
     void reply.status(200).headers({ 'cache-control': 'no-store', pragma: 'no-cache' }).send(body);
+  }
+
+  /**
+   * A token outlives nothing it was issued for: its client must still hold a usable credential of
+   * its application (not revoked, suspended, expired or past its grace period), and the
+   * application must still have an approved subscription to the token's API in its environment
+   * (not suspended or revoked; a deleted application has none).
+   */
+  private async stillGranted(claims: AccessTokenClaims): Promise<boolean> {
+    const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+    const slugs = audiences
+      .filter((audience) => audience.startsWith(API_AUDIENCE_PREFIX))
+      .map((audience) => audience.slice(API_AUDIENCE_PREFIX.length));
+    if (slugs.length === 0 || !UUID.test(claims.app_id)) return false;
+    const [row] = await this.prisma.$queryRaw<{ credential: boolean; subscription: boolean }[]>`
+      SELECT EXISTS (
+               SELECT 1 FROM identity.credentials c
+                WHERE c.client_id = ${claims.client_id}
+                  AND c.application_id = ${claims.app_id}::uuid
+                  AND c.environment::text = ${claims.env}
+                  AND c.status = 'active'
+                  AND (c.expires_at IS NULL OR c.expires_at > now())
+                  AND (c.grace_until IS NULL OR c.grace_until > now())
+             ) AS credential,
+             EXISTS (
+               SELECT 1 FROM identity.subscriptions s
+                 JOIN identity.apis a ON a.id = s.api_id
+                WHERE s.application_id = ${claims.app_id}::uuid
+                  AND s.environment::text = ${claims.env}
+                  AND s.status = 'approved'
+                  AND a.slug = ANY(${slugs}::text[])
+             ) AS subscription`;
+    return row !== undefined && row.credential && row.subscription;
   }
 
   private isServiceToken(token: string): boolean {
