@@ -74,6 +74,8 @@ export const identityEnv = {
   CLIENT_AUTH_FAILURE_WINDOW_SECONDS: positiveIntVar(300),
   /** How stale the token endpoint's view of credentials and subscriptions may be on other replicas (0 = check every request). */
   TOKEN_CACHE_MAX_STALENESS_MS: z.coerce.number().int().min(0).max(5_000).default(250),
+  /** How long a password reset token an admin issued stays redeemable. */
+  PASSWORD_RESET_TTL_SECONDS: positiveIntVar(24 * 60 * 60),
   /** How often each replica sweeps credentials past expiry or grace, and lapsed suspensions (0 = never). */
   CREDENTIAL_SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(30),
   /** Where the catalog-as-code file is applied from at start-up (optional). */

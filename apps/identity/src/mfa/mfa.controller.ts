@@ -5,12 +5,24 @@ import { z } from 'zod';
 import { CurrentUser, Protected, type UserPrincipal } from '../auth/index.js';
 import { CurrentRequestMeta, type RequestMeta } from '../auth/request-meta.js';
 import { ApiProblems, ApiZodBody } from '../auth/zod-openapi.js';
-import { MfaService } from './mfa.service.js';
+import { MfaService, type SecondFactor } from './mfa.service.js';
 
-const codeSchema = z.strictObject({
-  code: z.string().regex(/^\d{6}$/, 'must be the 6-digit code'),
-});
+const totpCode = z.string().regex(/^\d{6}$/, 'must be the 6-digit code');
+const codeSchema = z.strictObject({ code: totpCode });
 type CodeInput = z.infer<typeof codeSchema>;
+
+/** A TOTP code, or one of the recovery codes instead (each works once). */
+const secondFactorSchema = z
+  .strictObject({
+    code: totpCode.optional(),
+    recoveryCode: z.string().trim().min(1).max(64).optional(),
+  })
+  .refine((value) => (value.code === undefined) !== (value.recoveryCode === undefined), {
+    error: 'give either code or recoveryCode',
+  })
+  .transform((value): SecondFactor =>
+    value.recoveryCode !== undefined ? { recoveryCode: value.recoveryCode } : { code: value.code! },
+  );
 
 @ApiTags('mfa')
 @Controller('v1')
@@ -30,7 +42,11 @@ export class MfaController {
 
   @Post('me/mfa/totp/confirm')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Confirm TOTP enrolment with a current code' })
+  @ApiOperation({
+    summary: 'Confirm TOTP enrolment with a current code',
+    description:
+      'Answers `{ totpEnabled, recoveryCodes }`: ten recovery codes, shown this once, each usable once instead of a TOTP code.',
+  })
   @ApiZodBody(codeSchema)
   @ApiProblems(400, 401, 403, 409)
   confirm(
@@ -41,30 +57,52 @@ export class MfaController {
     return this.mfa.confirm(user, body.code, meta);
   }
 
-  @Delete('me/mfa/totp')
-  @HttpCode(204)
+  @Post('me/mfa/recovery-codes')
   @Protected({ roles: ['developer'] })
-  @ApiOperation({ summary: 'Disable TOTP (needs a current code; refused when your roles need it)' })
+  @ApiOperation({
+    summary: 'Replace my recovery codes (needs a current TOTP code)',
+    description: 'Answers `{ recoveryCodes }`, shown this once; the earlier codes stop working.',
+  })
   @ApiZodBody(codeSchema)
   @ApiProblems(400, 401, 403, 409)
-  async disable(
-    @CurrentUser() user: UserPrincipal,
-    @Body(new ZodValidationPipe(codeSchema)) body: CodeInput,
-    @CurrentRequestMeta() meta: RequestMeta,
-  ): Promise<void> {
-    await this.mfa.disable(user, body.code, meta);
-  }
-
-  @Post('sessions/current/mfa')
-  @HttpCode(200)
-  @ApiOperation({ summary: 'Give the second factor for this session' })
-  @ApiZodBody(codeSchema)
-  @ApiProblems(400, 401, 403, 409)
-  verify(
+  regenerate(
     @CurrentUser() user: UserPrincipal,
     @Body(new ZodValidationPipe(codeSchema)) body: CodeInput,
     @CurrentRequestMeta() meta: RequestMeta,
   ) {
-    return this.mfa.verifySession(user, body.code, meta);
+    return this.mfa.regenerateRecoveryCodes(user, body.code, meta);
+  }
+
+  @Delete('me/mfa/totp')
+  @HttpCode(204)
+  @Protected({ roles: ['developer'] })
+  @ApiOperation({
+    summary:
+      'Disable TOTP (needs a current code or a recovery code; refused when your roles need it)',
+  })
+  @ApiZodBody(secondFactorSchema)
+  @ApiProblems(400, 401, 403, 409)
+  async disable(
+    @CurrentUser() user: UserPrincipal,
+    @Body(new ZodValidationPipe(secondFactorSchema)) body: SecondFactor,
+    @CurrentRequestMeta() meta: RequestMeta,
+  ): Promise<void> {
+    await this.mfa.disable(user, body, meta);
+  }
+
+  @Post('sessions/current/mfa')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Give the second factor for this session: `{code}` or `{recoveryCode}`',
+    description: 'Wrong codes (either kind) count towards the account lockout.',
+  })
+  @ApiZodBody(secondFactorSchema)
+  @ApiProblems(400, 401, 403, 409)
+  verify(
+    @CurrentUser() user: UserPrincipal,
+    @Body(new ZodValidationPipe(secondFactorSchema)) body: SecondFactor,
+    @CurrentRequestMeta() meta: RequestMeta,
+  ) {
+    return this.mfa.verifySession(user, body, meta);
   }
 }

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { PrismaClient } from '@portcullis/db';
+import { decodeHashKey } from '@portcullis/crypto';
+import type { PrismaClient, User } from '@portcullis/db';
 import { CONFIG, PRISMA, problems } from '@portcullis/nest-service';
 import { ManagementEvents } from '../audit-trail/management-events.js';
 import type { UserPrincipal } from '../auth/index.js';
@@ -7,13 +8,20 @@ import { actorOf, type RequestMeta } from '../auth/request-meta.js';
 import { SecretBox } from '../auth/secret-box.js';
 import type { IdentityConfig } from '../config.js';
 import { SessionsService } from '../sessions/sessions.service.js';
+import { newRecoveryCodes, normaliseRecoveryCode, recoveryCodeHash } from './recovery-codes.js';
 import { matchTotp, newTotpSecret, totpUri } from './totp.js';
+
+/** A second factor: a current TOTP code, or one of the recovery codes. */
+export type SecondFactor = { code: string } | { recoveryCode: string };
+
+const WRONG_RECOVERY_CODE = 'The recovery code is wrong or was used already.';
 
 const MFA_ROLES = new Set(['approver', 'security', 'admin']);
 
 @Injectable()
 export class MfaService {
   private readonly box: SecretBox;
+  private readonly hashKey: Buffer;
 
   constructor(
     @Inject(PRISMA) private readonly prisma: PrismaClient,
@@ -22,6 +30,7 @@ export class MfaService {
     private readonly events: ManagementEvents,
   ) {
     this.box = new SecretBox(config.IDENTITY_MASTER_KEY, 'totp-secret');
+    this.hashKey = decodeHashKey(config.CREDENTIAL_HASH_KEY);
   }
 
   /** Starts (or restarts) enrolment; the secret is shown this once and stored encrypted. */
@@ -49,27 +58,57 @@ export class MfaService {
       where: { id: principal.sessionId },
       data: { mfaVerified: true },
     });
+    const recoveryCodes = await this.replaceRecoveryCodes(user.id);
     this.events.publish({
       action: 'user.mfa_enabled',
       outcome: 'success',
       actor: actorOf(principal),
       target: { type: 'user', id: user.id },
       ...meta,
-      details: { method: 'totp' },
+      details: { method: 'totp', recoveryCodes: recoveryCodes.length },
     });
-    return { totpEnabled: true };
+    /** Shown this once: only keyed hashes are kept. */
+    return { totpEnabled: true, recoveryCodes };
+  }
+
+  /** New recovery codes for a current TOTP code; the old ones stop working. */
+  async regenerateRecoveryCodes(principal: UserPrincipal, code: string, meta: RequestMeta) {
+    const user = await this.prisma.user.findUniqueOrThrow({ where: { id: principal.userId } });
+    if (!user.totpEnabled || !user.totpSecretEncrypted) {
+      throw problems.conflict('TOTP is not enabled.');
+    }
+    await this.acceptCode(user.id, user.totpSecretEncrypted, user.totpLastUsedStep, code, {});
+    const recoveryCodes = await this.replaceRecoveryCodes(user.id);
+    this.events.publish({
+      action: 'user.mfa_recovery_codes_generated',
+      outcome: 'success',
+      actor: actorOf(principal),
+      target: { type: 'user', id: user.id },
+      ...meta,
+      details: { count: recoveryCodes.length },
+    });
+    return { recoveryCodes };
   }
 
   /** The second factor at sign-in. Wrong codes count towards the account lockout. */
-  async verifySession(principal: UserPrincipal, code: string, meta: RequestMeta) {
+  async verifySession(principal: UserPrincipal, factor: SecondFactor, meta: RequestMeta) {
     const user = await this.prisma.user.findUniqueOrThrow({ where: { id: principal.userId } });
     if (!user.totpEnabled || !user.totpSecretEncrypted) {
       throw problems.conflict('TOTP is not enabled for this account; enrol first.');
     }
     try {
-      await this.acceptCode(user.id, user.totpSecretEncrypted, user.totpLastUsedStep, code, {
-        failedSignIns: 0,
-      });
+      if ('recoveryCode' in factor) {
+        await this.useRecoveryCode(user, factor.recoveryCode, principal, meta);
+        await this.prisma.user.update({ where: { id: user.id }, data: { failedSignIns: 0 } });
+      } else {
+        await this.acceptCode(
+          user.id,
+          user.totpSecretEncrypted,
+          user.totpLastUsedStep,
+          factor.code,
+          { failedSignIns: 0 },
+        );
+      }
     } catch (error) {
       const locked = await this.sessions.recordFailure(user, 'wrong_totp', meta);
       if (locked) await this.sessions.revoke(principal.sessionId);
@@ -83,7 +122,7 @@ export class MfaService {
   }
 
   /** Turns TOTP off with a current code; refused for roles that must use it. */
-  async disable(principal: UserPrincipal, code: string, meta: RequestMeta) {
+  async disable(principal: UserPrincipal, factor: SecondFactor, meta: RequestMeta) {
     const user = await this.prisma.user.findUniqueOrThrow({ where: { id: principal.userId } });
     if (!user.totpEnabled || !user.totpSecretEncrypted) {
       throw problems.conflict('TOTP is not enabled.');
@@ -91,10 +130,20 @@ export class MfaService {
     if (this.config.IDENTITY_REQUIRE_MFA && principal.roles.some((role) => MFA_ROLES.has(role))) {
       throw problems.conflict('Your roles require two-factor sign-in.');
     }
-    await this.acceptCode(user.id, user.totpSecretEncrypted, user.totpLastUsedStep, code, {
-      totpEnabled: false,
-      totpSecretEncrypted: null,
-    });
+    const off = { totpEnabled: false, totpSecretEncrypted: null } as const;
+    if ('recoveryCode' in factor) {
+      await this.useRecoveryCode(user, factor.recoveryCode, principal, meta);
+      await this.prisma.user.update({ where: { id: user.id }, data: off });
+    } else {
+      await this.acceptCode(
+        user.id,
+        user.totpSecretEncrypted,
+        user.totpLastUsedStep,
+        factor.code,
+        off,
+      );
+    }
+    await this.prisma.mfaRecoveryCode.deleteMany({ where: { userId: user.id } });
     this.events.publish({
       action: 'user.mfa_disabled',
       outcome: 'success',
@@ -102,6 +151,51 @@ export class MfaService {
       target: { type: 'user', id: user.id },
       ...meta,
       details: { method: 'totp' },
+    });
+  }
+
+  private async replaceRecoveryCodes(userId: string): Promise<string[]> {
+    const codes = newRecoveryCodes();
+    await this.prisma.$transaction([
+      this.prisma.mfaRecoveryCode.deleteMany({ where: { userId } }),
+      this.prisma.mfaRecoveryCode.createMany({
+        data: codes.map((code) => ({
+          userId,
+          codeHash: recoveryCodeHash(normaliseRecoveryCode(code)!, this.hashKey),
+        })),
+      }),
+    ]);
+    return codes;
+  }
+
+  /** Spends one recovery code (conditional update: a code works once, even when raced). */
+  private async useRecoveryCode(
+    user: Pick<User, 'id'>,
+    input: string,
+    principal: UserPrincipal,
+    meta: RequestMeta,
+  ): Promise<void> {
+    const normalised = normaliseRecoveryCode(input);
+    if (normalised === null) throw problems.badRequest(WRONG_RECOVERY_CODE);
+    const spent = await this.prisma.mfaRecoveryCode.updateMany({
+      where: {
+        userId: user.id,
+        codeHash: recoveryCodeHash(normalised, this.hashKey),
+        usedAt: null,
+      },
+      data: { usedAt: new Date() },
+    });
+    if (spent.count !== 1) throw problems.badRequest(WRONG_RECOVERY_CODE);
+    const remaining = await this.prisma.mfaRecoveryCode.count({
+      where: { userId: user.id, usedAt: null },
+    });
+    this.events.publish({
+      action: 'user.mfa_recovery_code_used',
+      outcome: 'success',
+      actor: actorOf(principal),
+      target: { type: 'user', id: user.id },
+      ...meta,
+      details: { remaining },
     });
   }
 

@@ -2,14 +2,16 @@ import { Global, Module } from '@nestjs/common';
 import { SessionsController } from '../sessions/sessions.controller.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { PasswordHasher } from './password-hasher.js';
+import { PasswordsController } from './passwords.controller.js';
+import { PasswordsService } from './passwords.service.js';
 import { UsersController } from './users.controller.js';
 import { UsersService } from './users.service.js';
 
-/** Accounts and sessions: sign-up, sign-in (with lockout), sign-out, profile. */
+/** Accounts and sessions: sign-up, sign-in (with lockout), sign-out, profile, passwords. */
 @Global()
 @Module({
-  controllers: [UsersController, SessionsController],
-  providers: [PasswordHasher, UsersService, SessionsService],
+  controllers: [UsersController, SessionsController, PasswordsController],
+  providers: [PasswordHasher, UsersService, SessionsService, PasswordsService],
   exports: [PasswordHasher, SessionsService],
 })
 export class UsersModule {}

@@ -83,6 +83,7 @@ export class UsersService {
           include: { team: { select: { id: true, slug: true, name: true } } },
           orderBy: { createdAt: 'asc' },
         },
+        _count: { select: { mfaRecoveryCodes: { where: { usedAt: null } } } },
       },
     });
     return {
@@ -101,7 +102,12 @@ export class UsersService {
         ...membership.team,
         role: membership.role,
       })),
-      mfa: { totpEnabled: user.totpEnabled, satisfied: principal.mfaSatisfied },
+      mfa: {
+        totpEnabled: user.totpEnabled,
+        satisfied: principal.mfaSatisfied,
+        recoveryCodesRemaining: user._count.mfaRecoveryCodes,
+      },
+      passwordChangedAt: user.passwordChangedAt?.toISOString() ?? null,
       lastSignInAt: user.lastSignInAt?.toISOString() ?? null,
       createdAt: user.createdAt.toISOString(),
     };

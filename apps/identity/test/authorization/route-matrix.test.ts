@@ -241,6 +241,39 @@ describe('management API: role × route matrix', () => {
       expected: forUsers(400),
     },
     {
+      name: 'change my password (too short)',
+      method: 'POST',
+      path: () => '/v1/me/password',
+      body: { currentPassword: 'whatever', newPassword: 'short' },
+      expected: forUsers(400),
+    },
+    {
+      name: 'replace recovery codes (malformed code)',
+      method: 'POST',
+      path: () => '/v1/me/mfa/recovery-codes',
+      body: { code: '12345' },
+      expected: forUsers(400),
+    },
+    {
+      name: 'issue a password reset',
+      method: 'POST',
+      path: () => '',
+      prepare: async () => {
+        const target = await prisma.user.create({
+          data: { email: `reset-${suffix()}@example.test`, passwordHash: 'x', displayName: 'R' },
+        });
+        return { path: `/v1/users/${target.id}/password-reset` };
+      },
+      expected: adminOnly(201),
+    },
+    {
+      name: 'redeem a password reset (public; made-up token)',
+      method: 'POST',
+      path: () => '/v1/password-resets',
+      body: { token: 'pcl_pwr_made_up', newPassword: 'long enough password' },
+      expected: { ...forUsers(400), anon: 400, svc: 400 },
+    },
+    {
       name: 'list users',
       method: 'GET',
       path: () => '/v1/users?q=m-dev',
