@@ -13,6 +13,14 @@ const HOP_BY_HOP = new Set([
   'http2-settings',
 ]);
 
+const CLIENT_CLAIMED = new Set([
+  'x-real-ip',
+  'true-client-ip',
+  'x-client-ip',
+  'x-original-url',
+  'x-rewrite-url',
+]);
+
 /** Headers never forwarded upstream: hop-by-hop, the client's credential, our own namespace. */
 function dropRequestHeader(name: string, connectionListed: ReadonlySet<string>): boolean {
   return (
@@ -23,6 +31,8 @@ function dropRequestHeader(name: string, connectionListed: ReadonlySet<string>):
     name === 'x-api-key' ||
     name === 'forwarded' ||
     name.startsWith('x-forwarded-') ||
+    // Other client-address and path-override headers some backends trust over the real ones.
+    CLIENT_CLAIMED.has(name) ||
     name.startsWith('x-portcullis-') ||
     name === 'x-request-id'
   );

@@ -5,9 +5,10 @@ export type NormalizedTarget =
   { ok: true; path: string; query: string } | { ok: false; problem: string };
 
 const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
-// Encodings that could turn into path structure (dot, slash, backslash, NUL) or hide another
-// encoding layer (%25) once a backend decodes the path again.
-const HOSTILE_ENCODING = /%(2e|2f|5c|00|25)/i;
+// Encodings that could turn into path structure (dot, slash, backslash, NUL), into header
+// breaks once decoded (any control character: CR, LF…) or hide another encoding layer (%25) once a
+// backend decodes the path again.
+const HOSTILE_ENCODING = /%(2e|2f|5c|25|[01][0-9a-f]|7f)/i;
 
 /**
  * Turns a raw request target into the path the gateway routes on and forwards. Anything that
@@ -50,9 +51,18 @@ export function normalizeTarget(rawTarget: string): NormalizedTarget {
     index += 2;
   }
   for (const segment of path.split('/')) {
-    if (segment === '..' || segment === '.') {
+    // `..;x` is `..` to servers that strip path parameters (Tomcat, Spring, Jetty).
+    const beforeParameters = segment.split(';')[0];
+    if (beforeParameters === '..' || beforeParameters === '.') {
       return { ok: false, problem: 'The path contains a dot segment.' };
     }
+  }
+  try {
+    // Escapes must spell valid UTF-8: overlong forms (`%c0%ae` for `.`) decode to dots in lenient
+    // backends.
+    decodeURIComponent(path);
+  } catch {
+    return { ok: false, problem: 'The path contains an invalid percent-encoding.' };
   }
   return { ok: true, path, query };
 }
