@@ -4,8 +4,10 @@ import { type DynamicModule, type INestApplication, type Type } from '@nestjs/co
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { ProblemDetailsFilter } from './problem-details.filter.js';
+import { problemType, type ProblemDetails } from './problem-details.js';
 
 export interface ServiceOptions {
   module: Type<unknown> | DynamicModule;
@@ -34,6 +36,26 @@ export async function createService(options: ServiceOptions): Promise<NestFastif
       return typeof incoming === 'string' && REQUEST_ID_PATTERN.test(incoming)
         ? incoming
         : randomUUID();
+    },
+    // Errors Fastify's router raises before any route runs (a path parameter over its length
+    // limit, an undecodable URL) are problems like every other error, not Fastify's own JSON.
+    frameworkErrors: (
+      error: { statusCode?: number },
+      request: FastifyRequest,
+      reply: FastifyReply,
+    ) => {
+      const status = error.statusCode ?? 400;
+      void reply
+        .code(status)
+        .type('application/problem+json')
+        .header('x-request-id', request.id)
+        .send({
+          type: problemType(status === 414 ? 'uri-too-long' : 'bad-request'),
+          title: status === 414 ? 'URI too long' : 'Bad request',
+          status,
+          detail: status === 414 ? 'A path segment is too long.' : 'The URL is malformed.',
+          requestId: request.id,
+        } satisfies ProblemDetails);
     },
   });
   const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, {
