@@ -92,9 +92,12 @@ export class AlertsController {
   applyResponse(
     @CurrentPrincipal() principal: AuditPrincipal,
     @Param('id') id: string,
-    @Body(new ZodValidationPipe(applyResponseSchema)) body: z.output<typeof applyResponseSchema>,
+    @Body() rawBody: unknown,
   ): Promise<AlertResponseView> {
-    return this.responses.apply(id, body, requireSecurityRole(principal));
+    // The role first: a caller without it learns nothing about what the body should hold.
+    const changer = requireSecurityRole(principal);
+    const body = new ZodValidationPipe(applyResponseSchema).transform(rawBody);
+    return this.responses.apply(id, body, changer);
   }
 
   @Post(':id/responses/:responseId/undo')
