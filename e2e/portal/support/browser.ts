@@ -95,3 +95,24 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   await page.screenshot({ path: resolve(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
 }
+
+/**
+ * The checks every page gets: no inline styles, no CSP violation, no serious or critical axe-core
+ * violation; then a screenshot. Violations are cleared afterwards, because axe-core itself sets
+ * inline styles while measuring contrast (those are the test's, not the page's).
+ */
+export async function checkPage(person: Person, name: string): Promise<void> {
+  await person.page.locator('main h1').first().waitFor();
+  const styled = await person.page.evaluate(
+    `Array.from(document.querySelectorAll('[style]:not([style=""]):not(next-route-announcer)')).slice(0, 3).map((element) => element.outerHTML.slice(0, 200))`,
+  );
+  if ((styled as unknown[]).length > 0)
+    throw new Error(`inline styles on ${name}: ${JSON.stringify(styled)}`);
+  if (person.cspViolations.length > 0)
+    throw new Error(`CSP violations on ${name}: ${person.cspViolations.join('\n')}`);
+  const violations = await seriousA11yViolations(person.page);
+  if (violations.length > 0)
+    throw new Error(`axe violations on ${name}: ${JSON.stringify(violations, null, 2)}`);
+  person.cspViolations.length = 0;
+  await screenshot(person.page, name);
+}

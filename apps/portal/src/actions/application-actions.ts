@@ -10,6 +10,7 @@ import {
   requestAccessFormSchema,
   rotateCredentialFormSchema,
   emptyFormSchema,
+  CREDENTIAL_MATERIAL_ALIASES,
 } from '../forms/schemas';
 import { apiPath, identity } from '../server/backend';
 import {
@@ -78,21 +79,33 @@ export async function createCredential(
   _state: FormState,
   formData: FormData,
 ): Promise<FormState> {
-  return runAction(formData, { schema: createCredentialFormSchema }, async (input) => {
-    const issued = await identity(
-      apiPath`/v1/applications/${appId}/credentials`,
-      issuedCredentialSchema,
-      {
-        method: 'POST',
-        body: input,
-      },
-    );
-    refresh();
-    return {
-      status: 'success',
-      result: { secret: issued.secret, clientId: issued.clientId, kind: issued.kind ?? input.kind },
-    };
-  });
+  return runAction(
+    formData,
+    { schema: createCredentialFormSchema, aliases: CREDENTIAL_MATERIAL_ALIASES },
+    async (input) => {
+      const issued = await identity(
+        apiPath`/v1/applications/${appId}/credentials`,
+        issuedCredentialSchema,
+        { method: 'POST', body: input },
+      );
+      refresh();
+      return {
+        status: 'success',
+        // Key-based kinds have no secret: the client proves itself with its private key or
+        // certificate, so only the client id is news.
+        message: issued.secret
+          ? undefined
+          : input.kind === 'tls_client_auth'
+            ? 'Created. Your service authenticates with its client certificate and this client id.'
+            : 'Created. Your service signs its token requests with its private key and this client id.',
+        result: {
+          secret: issued.secret,
+          clientId: issued.clientId,
+          kind: issued.kind ?? input.kind,
+        },
+      };
+    },
+  );
 }
 
 export async function rotateCredential(

@@ -3,7 +3,7 @@
 import { redirect } from 'next/navigation';
 import type { FormState } from '../forms/form-state';
 import { runAction } from '../forms/run-action';
-import { decisionFormSchema, rejectFormSchema } from '../forms/schemas';
+import { decisionFormSchema, optionalCommentFormSchema, rejectFormSchema } from '../forms/schemas';
 import { apiPath, identity } from '../server/backend';
 import { anyObject } from '../server/models';
 
@@ -49,4 +49,37 @@ export async function rejectSubscription(
   });
   if (state.status !== 'success') return state;
   redirect(landing(id, back, 'rejected'));
+}
+
+/** What an approver (or the application's team, withdrawing) can do after the first decision. */
+export type SubscriptionChange = 'suspend' | 'resume' | 'revoke';
+
+const CHANGE_OUTCOME: Record<SubscriptionChange, string> = {
+  suspend: 'suspended',
+  resume: 'resumed',
+  revoke: 'revoked',
+};
+
+export async function changeSubscription(
+  id: string,
+  change: SubscriptionChange,
+  _state: FormState,
+  formData: FormData,
+): Promise<FormState> {
+  // Suspending and revoking say why (the developer reads it); resuming may.
+  const schema = change === 'resume' ? optionalCommentFormSchema : rejectFormSchema;
+  const state = await runAction(formData, { schema }, async (input) => {
+    const path =
+      change === 'suspend'
+        ? apiPath`/v1/subscriptions/${id}/suspend`
+        : change === 'resume'
+          ? apiPath`/v1/subscriptions/${id}/resume`
+          : apiPath`/v1/subscriptions/${id}/revoke`;
+    await identity(path, anyObject, {
+      method: 'POST',
+      body: input.comment ? { comment: input.comment } : {},
+    });
+  });
+  if (state.status !== 'success') return state;
+  redirect(`/subscriptions/${encodeURIComponent(id)}?outcome=${CHANGE_OUTCOME[change]}`);
 }

@@ -4,6 +4,7 @@ import { refresh } from 'next/cache';
 import type { FormState } from '../forms/form-state';
 import { runAction } from '../forms/run-action';
 import { emptyFormSchema, grantRoleFormSchema } from '../forms/schemas';
+import { siemSinkFormSchema } from '../forms/siem-sink';
 import { apiPath, audit, identity } from '../server/backend';
 import { anyObject } from '../server/models';
 
@@ -74,4 +75,20 @@ export async function revokeRole(
     refresh();
     return { status: 'success', message: 'Role removed.' };
   });
+}
+
+/** Adds a SIEM sink; its secret (webhook key, HEC token) goes to audit and is never shown again. */
+export async function createSiemSink(_state: FormState, formData: FormData): Promise<FormState> {
+  return runAction(
+    formData,
+    { schema: siemSinkFormSchema, aliases: { token: 'secret', 'config.url': 'url' } },
+    async (input) => {
+      await audit('/v1/siem/sinks', anyObject, { method: 'POST', body: input });
+      refresh();
+      return {
+        status: 'success',
+        message: `Sink “${input.name}” added. Its delivery status shows in the table.`,
+      };
+    },
+  );
 }

@@ -111,9 +111,9 @@ async function SignedInNav({ viewer }: { viewer: Viewer }) {
             </span>
           )}
         </Link>
-        <span className={styles.who} title={viewer.me.email}>
+        <Link href="/account" className={styles.who} title={`${viewer.me.email} — your account`}>
           {viewer.me.displayName}
-        </span>
+        </Link>
         <form action={signOut} className={styles.signOut}>
           <input type="hidden" name="csrf" value={csrf} />
           <button type="submit" className="button button-secondary button-small">

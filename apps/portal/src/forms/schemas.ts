@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseCertificate, parsePublicKeys } from '../lib/credential-material';
 
 /**
  * Form schemas: the same rules the identity API applies (apps/identity/src/**\/…-schemas.ts), so a
@@ -67,10 +68,63 @@ export const requestAccessFormSchema = z.object({
     .max(2000, 'Keep it under 2000 characters'),
 });
 
-export const createCredentialFormSchema = z.object({
-  kind: z.enum(['api_key', 'client_secret'], 'Choose a credential type'),
-  environment: environmentSchema,
-});
+/**
+ * One form for every kind; the key material fields apply to their kind only and are translated
+ * into what the credentials API takes (see src/lib/credential-material.ts).
+ */
+export const createCredentialFormSchema = z
+  .object({
+    kind: z.enum(
+      ['client_secret', 'api_key', 'private_key_jwt', 'tls_client_auth'],
+      'Choose a credential type',
+    ),
+    environment: environmentSchema,
+    publicKeys: optionalText(20_000),
+    certificate: optionalText(16_384),
+  })
+  .transform((input, context) => {
+    const base = { kind: input.kind, environment: input.environment };
+    if (input.kind === 'private_key_jwt') {
+      if (!input.publicKeys) {
+        context.addIssue({
+          code: 'custom',
+          path: ['publicKeys'],
+          message: 'Paste the public key your service signs its token requests with',
+        });
+        return z.NEVER;
+      }
+      const keys = parsePublicKeys(input.publicKeys);
+      if (!keys.ok) {
+        context.addIssue({ code: 'custom', path: ['publicKeys'], message: keys.message });
+        return z.NEVER;
+      }
+      return { ...base, jwks: keys.value };
+    }
+    if (input.kind === 'tls_client_auth') {
+      if (!input.certificate) {
+        context.addIssue({
+          code: 'custom',
+          path: ['certificate'],
+          message: 'Paste the client certificate or its SHA-256 thumbprint',
+        });
+        return z.NEVER;
+      }
+      const certificate = parseCertificate(input.certificate);
+      if (!certificate.ok) {
+        context.addIssue({ code: 'custom', path: ['certificate'], message: certificate.message });
+        return z.NEVER;
+      }
+      return { ...base, ...certificate.value };
+    }
+    return base;
+  });
+
+/** API paths of key material → the form field where the person pasted it. */
+export const CREDENTIAL_MATERIAL_ALIASES = {
+  jwks: 'publicKeys',
+  certificatePem: 'certificate',
+  certificateThumbprint: 'certificate',
+};
 
 export const rotateCredentialFormSchema = z.object({
   graceHours: z.coerce
@@ -93,6 +147,8 @@ export const decisionFormSchema = z.object({
 export const rejectFormSchema = z.object({
   comment: z.string().trim().min(3, 'Say why, so the developer knows what to change').max(2000),
 });
+
+export const optionalCommentFormSchema = z.object({ comment: optionalText(2000) });
 
 export const grantRoleFormSchema = z.object({
   role: z.enum(['approver', 'security', 'admin'], 'Choose a role'),

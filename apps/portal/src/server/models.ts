@@ -16,6 +16,8 @@ export function listOf<Item extends z.ZodType>(item: Item) {
         items: z.array(item),
         nextCursor: z.string().nullish(),
         total: z.number().optional(),
+        page: z.number().optional(),
+        pageSize: z.number().optional(),
         unread: z.number().optional(),
       }),
       z.array(item),
@@ -132,6 +134,8 @@ export const apiSummarySchema = z.looseObject({
   approval: z.looseObject({ sandbox: z.string(), production: z.string() }).nullish(),
   audience: z.string().optional(),
   plans: z.array(planSchema).optional(),
+  /** Bumped on every change; sent back on edits to refuse lost updates. */
+  version: z.number().int().optional(),
 });
 export type ApiSummary = z.infer<typeof apiSummarySchema>;
 
@@ -222,6 +226,16 @@ export const credentialSchema = z.looseObject({
   lastUsedAt: when,
   revokedAt: when,
   rotatedFromId: z.string().nullish(),
+  certificateThumbprint: z.string().nullish(),
+  /** private_key_jwt: the registered public keys (never private members). */
+  jwks: z
+    .looseObject({
+      keys: z.array(
+        z.looseObject({ kty: z.string(), kid: z.string().optional(), crv: z.string().optional() }),
+      ),
+    })
+    .nullish()
+    .catch(null),
   createdAt: when,
 });
 export type Credential = z.infer<typeof credentialSchema>;

@@ -76,6 +76,13 @@ export default async function DashboardPage({
         )}
       </dl>
 
+      {viewer.me.mfa && !viewer.me.mfa.totpEnabled && (
+        <p className="notice">
+          Protect your account with a second factor.{' '}
+          <Link href="/account">Turn on two-factor sign-in</Link>.
+        </p>
+      )}
+
       {approvals && approvals.items.length > 0 && (
         <p className="notice notice-warning">
           {approvals.items.length === 1

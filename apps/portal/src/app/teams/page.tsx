@@ -11,8 +11,13 @@ import { csrfToken } from '../../server/session';
 
 export const metadata: Metadata = { title: 'Teams' };
 
-export default async function TeamsPage() {
+export default async function TeamsPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   await requireViewer('/teams');
+  const left = (await searchParams).left === '1';
   const [teams, csrf] = await Promise.all([
     identity('/v1/teams', listOf(teamSummarySchema)),
     csrfToken(),
@@ -24,6 +29,11 @@ export default async function TeamsPage() {
         title="Teams"
         lead="Teams own applications and APIs. Everyone in a team sees its applications and their credentials."
       />
+      {left && (
+        <p className="notice" role="status">
+          You left the team.
+        </p>
+      )}
       <div className="split">
         <section aria-labelledby="team-list-title">
           <h2 id="team-list-title" className="visually-hidden">

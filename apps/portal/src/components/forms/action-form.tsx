@@ -2,6 +2,7 @@
 
 import { createContext, use, useActionState, useEffect, useRef, type ReactNode } from 'react';
 import { idleFormState, type FormState } from '../../forms/form-state';
+import { CopyButton } from '../copy-button';
 import { SecretReveal } from '../secret-reveal';
 import styles from './forms.module.css';
 
@@ -29,6 +30,7 @@ export function ActionForm({
   className,
   variant = 'primary',
   label,
+  successContent,
 }: {
   action: Action;
   csrf: string;
@@ -39,6 +41,8 @@ export function ActionForm({
   variant?: 'primary' | 'secondary' | 'danger';
   /** Accessible name of the form, when a page has several. */
   label?: string;
+  /** Replaces the form once it succeeded (one-shot forms that show what happened). */
+  successContent?: (state: FormState) => ReactNode;
 }) {
   const [state, formAction, pending] = useActionState(action, idleFormState);
   const summary = useRef<HTMLDivElement>(null);
@@ -46,6 +50,7 @@ export function ActionForm({
     if (state.status === 'error') summary.current?.focus();
   }, [state]);
 
+  if (state.status === 'success' && successContent) return <>{successContent(state)}</>;
   return (
     <FormStateContext value={{ state, pending }}>
       <form action={formAction} className={className ?? styles.form} aria-label={label} noValidate>
@@ -69,9 +74,18 @@ export function ActionForm({
             kind={state.result.kind ?? 'client_secret'}
           />
         ) : state.status === 'success' && state.message ? (
-          <p role="status" className={styles.successMessage}>
-            {state.message}
-          </p>
+          <div role="status" className={styles.successMessage}>
+            <p>{state.message}</p>
+            {state.result?.clientId && (
+              <p className="secret-row">
+                <span className="secret-label">Client ID</span>
+                <code className="secret-value" data-testid="new-client-id">
+                  {state.result.clientId}
+                </code>
+                <CopyButton value={state.result.clientId} label="Copy client ID" />
+              </p>
+            )}
+          </div>
         ) : null}
         {children}
         <div className={styles.actions}>

@@ -21,7 +21,7 @@ export default async function AdminApisPage() {
       <PageHeader
         eyebrow="Administration"
         title="APIs and plans"
-        lead="Every published API with its plans and how access is approved. Change them through the catalog file or the admin API."
+        lead="Every published API with its plans and how access is approved. Admins edit descriptions, approval modes and plans here; routes and scopes live in the catalog file or the admin API."
       />
       <AdminNav />
       {apis.items.length === 0 ? (
@@ -49,6 +49,17 @@ export default async function AdminApisPage() {
                     <Link href={`/owner/apis/${encodeURIComponent(api.slug)}`} className="muted">
                       usage and consumers
                     </Link>
+                    {viewer.isAdmin && (
+                      <>
+                        <br />
+                        <Link
+                          href={`/admin/apis/${encodeURIComponent(api.slug)}`}
+                          aria-label={`Edit ${api.name}`}
+                        >
+                          Edit
+                        </Link>
+                      </>
+                    )}
                   </th>
                   <td>{api.ownerTeam?.name ?? '—'}</td>
                   <td>

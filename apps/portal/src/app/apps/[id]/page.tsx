@@ -6,7 +6,7 @@ import {
   rotateCredential,
 } from '../../../actions/application-actions';
 import { ActionForm } from '../../../components/forms/action-form';
-import { RadioGroupField, TextField } from '../../../components/forms/fields';
+import { RadioGroupField, TextAreaField, TextField } from '../../../components/forms/fields';
 import { EmptyState, PageHeader, Section, StatusBadge } from '../../../components/ui';
 import { CREDENTIAL_KIND_LABELS, ENVIRONMENT_LABELS, formatDateTime } from '../../../lib/format';
 import { apiPath, identity, optional } from '../../../server/backend';
@@ -170,8 +170,38 @@ export default async function ApplicationPage({
                   description:
                     'One static key sent in the X-API-Key header, for APIs that accept it.',
                 },
+                {
+                  value: 'private_key_jwt',
+                  label: 'OAuth2 with a private key (private_key_jwt)',
+                  description:
+                    'No shared secret: your service signs each token request with its own key; Portcullis keeps only the public key.',
+                },
+                {
+                  value: 'tls_client_auth',
+                  label: 'OAuth2 with a client certificate (mutual TLS)',
+                  description:
+                    'Your service presents its certificate on the mutual-TLS token endpoint; tokens are bound to it.',
+                },
               ]}
             />
+            <div className="credential-material credential-material-jwt">
+              <TextAreaField
+                name="publicKeys"
+                label="Public key"
+                required
+                rows={6}
+                hint="Your JWK Set, one public JWK, or a PEM public key (-----BEGIN PUBLIC KEY-----). A PEM key gets its RFC 7638 thumbprint as kid. Never paste the private key."
+              />
+            </div>
+            <div className="credential-material credential-material-tls">
+              <TextAreaField
+                name="certificate"
+                label="Client certificate"
+                required
+                rows={6}
+                hint="The PEM certificate (-----BEGIN CERTIFICATE-----), or its SHA-256 thumbprint: 43 base64url characters, or the hex fingerprint openssl x509 -fingerprint -sha256 prints."
+              />
+            </div>
             <RadioGroupField
               name="environment"
               label="Environment"
@@ -213,6 +243,27 @@ function CredentialItem({
             <dt>Client ID</dt>
             <dd>
               <code>{credential.clientId}</code>
+            </dd>
+          </>
+        )}
+        {credential.certificateThumbprint && (
+          <>
+            <dt>Certificate (SHA-256)</dt>
+            <dd>
+              <code className="break-all">{credential.certificateThumbprint}</code>
+            </dd>
+          </>
+        )}
+        {credential.jwks && credential.jwks.keys.length > 0 && (
+          <>
+            <dt>Public keys</dt>
+            <dd>
+              {credential.jwks.keys
+                .map(
+                  (key) =>
+                    `${key.kty}${key.crv ? ` ${key.crv}` : ''}${key.kid ? ` · kid ${key.kid}` : ''}`,
+                )
+                .join(', ')}
             </dd>
           </>
         )}

@@ -1,11 +1,15 @@
 import type { Metadata } from 'next';
 import { z } from 'zod';
+import { createSiemSink } from '../../../actions/misc-actions';
+import { ActionForm } from '../../../components/forms/action-form';
+import { CheckboxGroupField, RadioGroupField, TextField } from '../../../components/forms/fields';
 import { SecurityNav } from '../../../components/security-nav';
-import { EmptyState, NotAllowed, PageHeader, StatusBadge } from '../../../components/ui';
+import { EmptyState, NotAllowed, PageHeader, Section, StatusBadge } from '../../../components/ui';
 import { formatDateTime } from '../../../lib/format';
 import { apiPath, audit, optional } from '../../../server/backend';
 import { listOf, siemSinkSchema } from '../../../server/models';
 import { requireViewer } from '../../../server/require-viewer';
+import { csrfToken } from '../../../server/session';
 
 export const metadata: Metadata = { title: 'SIEM sinks' };
 
@@ -35,7 +39,10 @@ function lagText(lag: unknown): string {
 export default async function SiemPage() {
   const viewer = await requireViewer('/security/siem');
   if (!viewer.isSecurity) return <NotAllowed what="SIEM sinks" />;
-  const sinks = await audit('/v1/siem/sinks', listOf(siemSinkSchema));
+  const [sinks, csrf] = await Promise.all([
+    audit('/v1/siem/sinks', listOf(siemSinkSchema)),
+    csrfToken(),
+  ]);
   const statuses = await Promise.all(
     sinks.items.map((sink) =>
       optional(audit(apiPath`/v1/siem/sinks/${sink.id}/status`, statusSchema)),
@@ -52,8 +59,7 @@ export default async function SiemPage() {
       {sinks.items.length === 0 ? (
         <EmptyState title="No sinks configured">
           <p>
-            Add one through the audit API (POST /v1/siem/sinks): syslog with CEF or LEEF, Splunk
-            HEC, OCSF on Kafka, or a webhook.
+            Add one below: a signed webhook, Splunk HEC, syslog with CEF or LEEF, or OCSF on Kafka.
           </p>
         </EmptyState>
       ) : (
@@ -106,6 +112,90 @@ export default async function SiemPage() {
           </table>
         </div>
       )}
+      <Section title="Add a sink" id="new-sink-title">
+        <NewSinkForm csrf={csrf} />
+      </Section>
     </div>
+  );
+}
+
+/** Fields of the chosen kind only appear (CSS :has on the kind radio; no script needed). */
+function NewSinkForm({ csrf }: { csrf: string }) {
+  return (
+    <ActionForm
+      action={createSiemSink}
+      csrf={csrf}
+      submitLabel="Add sink"
+      pendingLabel="Adding…"
+      label="Add a SIEM sink"
+    >
+      <TextField name="name" label="Name" required maxLength={100} />
+      <RadioGroupField
+        name="kind"
+        label="Where to send events"
+        defaultValue="webhook"
+        required
+        options={[
+          {
+            value: 'webhook',
+            label: 'Webhook',
+            description: 'HTTPS POST of JSON batches, HMAC-signed.',
+          },
+          { value: 'splunk_hec', label: 'Splunk HTTP Event Collector' },
+          { value: 'syslog_cef', label: 'Syslog, CEF', description: 'RFC 5424 over TCP or TLS.' },
+          { value: 'syslog_leef', label: 'Syslog, LEEF', description: 'For IBM QRadar.' },
+          {
+            value: 'ocsf_kafka',
+            label: 'OCSF on Kafka',
+            description: 'A topic on this platform’s broker.',
+          },
+        ]}
+      />
+      <div className="sink-field sink-field-url">
+        <TextField name="url" label="URL" required hint="https://…" maxLength={2000} />
+      </div>
+      <div className="sink-field sink-field-secret">
+        <TextField
+          name="secret"
+          label="Signing secret or HEC token"
+          type="password"
+          autoComplete="off"
+          required
+          hint="Stored encrypted by the audit service and never shown again."
+        />
+      </div>
+      <div className="sink-field sink-field-index">
+        <TextField name="index" label="Splunk index" maxLength={255} />
+      </div>
+      <div className="sink-field sink-field-syslog">
+        <TextField name="host" label="Syslog host" required maxLength={255} />
+        <TextField name="port" label="Port" type="number" inputMode="numeric" required />
+        <label className="choice-inline">
+          <input type="checkbox" name="tls" /> Use TLS (RFC 5425)
+        </label>
+      </div>
+      <div className="sink-field sink-field-topic">
+        <TextField name="topic" label="Kafka topic" hint="Default: the platform’s OCSF topic." />
+      </div>
+      <CheckboxGroupField
+        name="eventTypes"
+        label="Events to send"
+        hint="None checked: every kind."
+        options={[
+          { value: 'gateway.access', label: 'Gateway access decisions' },
+          { value: 'identity.management', label: 'Management changes' },
+          { value: 'audit.alert', label: 'Alerts' },
+        ]}
+      />
+      <RadioGroupField
+        name="startFrom"
+        label="Start from"
+        defaultValue="latest"
+        options={[
+          { value: 'latest', label: 'New events only' },
+          { value: 'earliest', label: 'Everything Kafka still holds' },
+        ]}
+      />
+    </ActionForm>
   );
 }

@@ -2,6 +2,7 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { DecisionForms } from '../../../components/approvals/decision-forms';
 import { DecisionHistory } from '../../../components/approvals/decision-history';
+import { ManageAccessForms } from '../../../components/approvals/manage-access-forms';
 import { PageHeader, Section, StatusBadge } from '../../../components/ui';
 import { ENVIRONMENT_LABELS, formatDateTime } from '../../../lib/format';
 import { apiPath, identity } from '../../../server/backend';
@@ -21,6 +22,14 @@ const NEXT_STEP: Record<string, string> = {
   revoked: 'Access was revoked; calls are refused.',
 };
 
+const OUTCOME_NOTICE: Record<string, string> = {
+  approved: 'Approved. The developer has been notified.',
+  rejected: 'Rejected. The developer has been notified.',
+  suspended: 'Suspended. The gateway refuses its calls until access is resumed.',
+  resumed: 'Resumed. Calls are accepted again.',
+  revoked: 'Revoked. The gateway refuses its calls from now on; this cannot be undone.',
+};
+
 export default async function SubscriptionPage({
   params,
   searchParams,
@@ -38,11 +47,17 @@ export default async function SubscriptionPage({
   const apiName = subscription.api?.name ?? 'API';
   const appName = subscription.application?.name ?? 'Application';
   const environment = ENVIRONMENT_LABELS[subscription.environment] ?? subscription.environment;
-  const canDecide =
-    subscription.status === 'pending' &&
-    (viewer.isAdmin ||
-      (subscription.api?.id !== undefined &&
-        viewer.me.approverApiIds.includes(subscription.api.id)));
+  const approvesThisApi =
+    viewer.isAdmin ||
+    (subscription.api?.id !== undefined && viewer.me.approverApiIds.includes(subscription.api.id));
+  const canDecide = subscription.status === 'pending' && approvesThisApi;
+  const appTeamId = subscription.team?.id ?? subscription.application?.team?.id;
+  const inAppTeam =
+    appTeamId !== undefined &&
+    (viewer.me.teamIds?.includes(appTeamId) ||
+      viewer.me.teams?.some((team) => team.id === appTeamId));
+  const live = subscription.status === 'approved' || subscription.status === 'suspended';
+  const canManage = live && (approvesThisApi || inAppTeam);
 
   return (
     <div className="container page">
@@ -51,10 +66,9 @@ export default async function SubscriptionPage({
         title={`${appName} → ${apiName}`}
         lead={NEXT_STEP[subscription.status]}
       />
-      {(query.outcome === 'approved' || query.outcome === 'rejected') && (
+      {typeof query.outcome === 'string' && OUTCOME_NOTICE[query.outcome] && (
         <p className="notice" role="status">
-          {query.outcome === 'approved' ? 'Approved.' : 'Rejected.'} The developer has been
-          notified.
+          {OUTCOME_NOTICE[query.outcome]}
         </p>
       )}
       {query.requested === '1' && (
@@ -126,6 +140,16 @@ export default async function SubscriptionPage({
               />
             )}
           </Section>
+          {canManage && (
+            <Section title="Manage access" id="manage-title">
+              <ManageAccessForms
+                subscriptionId={subscription.id}
+                status={subscription.status}
+                asApprover={approvesThisApi}
+                csrf={csrf}
+              />
+            </Section>
+          )}
         </div>
         <Section title="History" id="history-title">
           <DecisionHistory decisions={subscription.decisions} />

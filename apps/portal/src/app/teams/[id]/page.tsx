@@ -1,6 +1,6 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { addTeamMember } from '../../../actions/team-actions';
+import { addTeamMember, removeTeamMember } from '../../../actions/team-actions';
 import { ActionForm } from '../../../components/forms/action-form';
 import { SelectField, TextField } from '../../../components/forms/fields';
 import { EmptyState, PageHeader, Section, StatusBadge } from '../../../components/ui';
@@ -12,9 +12,16 @@ import { csrfToken } from '../../../server/session';
 
 export const metadata: Metadata = { title: 'Team' };
 
-export default async function TeamPage({ params }: { params: Promise<{ id: string }> }) {
+export default async function TeamPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ id: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const { id } = await params;
-  await requireViewer(`/teams/${id}`);
+  const removed = (await searchParams).removed === '1';
+  const viewer = await requireViewer(`/teams/${id}`);
   const [team, csrf] = await Promise.all([
     identity(apiPath`/v1/teams/${id}`, teamSchema),
     csrfToken(),
@@ -23,6 +30,11 @@ export default async function TeamPage({ params }: { params: Promise<{ id: strin
   return (
     <div className="container page">
       <PageHeader eyebrow="Team" title={team.name} lead={team.description ?? undefined} />
+      {removed && (
+        <p className="notice" role="status">
+          Member removed. They no longer see the team’s applications or credentials.
+        </p>
+      )}
       <div className="split">
         <div>
           <Section title="Members" id="members-title">
@@ -34,6 +46,9 @@ export default async function TeamPage({ params }: { params: Promise<{ id: strin
                     <th scope="col">Email</th>
                     <th scope="col">Role</th>
                     <th scope="col">Since</th>
+                    <th scope="col">
+                      <span className="visually-hidden">Actions</span>
+                    </th>
                   </tr>
                 </thead>
                 <tbody>
@@ -50,6 +65,28 @@ export default async function TeamPage({ params }: { params: Promise<{ id: strin
                         />
                       </td>
                       <td>{formatDateTime(member.since)}</td>
+                      <td>
+                        {member.userId && (isOwner || member.userId === viewer.me.id) && (
+                          <ActionForm
+                            action={removeTeamMember.bind(
+                              null,
+                              team.id,
+                              member.userId,
+                              member.userId === viewer.me.id,
+                            )}
+                            csrf={csrf}
+                            submitLabel={member.userId === viewer.me.id ? 'Leave team' : 'Remove'}
+                            pendingLabel="Removing…"
+                            variant="danger"
+                            className="compact-form"
+                            label={
+                              member.userId === viewer.me.id
+                                ? 'Leave the team'
+                                : `Remove ${member.email} from the team`
+                            }
+                          />
+                        )}
+                      </td>
                     </tr>
                   ))}
                 </tbody>

@@ -1,0 +1,119 @@
+'use client';
+
+import Link from 'next/link';
+import { useActionState } from 'react';
+import { confirmTotpEnrolment, startTotpEnrolment } from '../../actions/mfa-actions';
+import { idleFormState, type FormState } from '../../forms/form-state';
+import { CopyButton } from '../copy-button';
+import { ActionForm } from '../forms/action-form';
+import { TextField } from '../forms/fields';
+import formStyles from '../forms/forms.module.css';
+import { QrCode } from '../qr-code';
+
+/**
+ * TOTP enrolment in two steps: start (identity makes a secret and shows it this once), then
+ * confirm with a code from the app. The secret lives only in this component's state.
+ */
+export function TotpEnrolment({ csrf }: { csrf: string }) {
+  const [state, start, pending] = useActionState(startTotpEnrolment, idleFormState);
+  const secret = state.status === 'success' ? state.result?.totpSecret : null;
+  const uri = state.status === 'success' ? state.result?.otpauthUri : null;
+  if (secret && uri) return <TotpSetup secret={secret} uri={uri} csrf={csrf} />;
+  return (
+    <form action={start} aria-label="Set up two-factor sign-in" className={formStyles.form}>
+      <input type="hidden" name="csrf" value={csrf} />
+      {state.status === 'error' && (
+        <div role="alert" className={formStyles.errorSummary}>
+          <p className={formStyles.summaryTitle}>{state.message}</p>
+        </div>
+      )}
+      <p>
+        Add a second step to signing in: a 6-digit code from an authenticator app (such as
+        1Password, Google Authenticator or FreeOTP) on your phone.
+      </p>
+      <div className={formStyles.actions}>
+        <button type="submit" className="button button-primary" disabled={pending}>
+          {pending ? 'Starting…' : 'Set up an authenticator app'}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** The QR code, the key for manual entry and the confirmation, all replaced once confirmed. */
+function TotpSetup({ secret, uri, csrf }: { secret: string; uri: string; csrf: string }) {
+  return (
+    <ActionForm
+      action={confirmTotpEnrolment}
+      csrf={csrf}
+      submitLabel="Turn on two-factor sign-in"
+      pendingLabel="Checking…"
+      label="Confirm two-factor sign-in"
+      successContent={(state) => <EnrolmentDone state={state} />}
+    >
+      <h3>1. Add Portcullis to your authenticator app</h3>
+      <p>Scan this code with the app.</p>
+      <QrCode value={uri} label="QR code that adds Portcullis to an authenticator app" />
+      <p>Cannot scan it? Enter this key by hand (time-based, 6 digits, 30 seconds):</p>
+      <p className="secret-row">
+        <span className="secret-label">Key</span>
+        <code className="secret-value" data-testid="totp-secret">
+          {secret}
+        </code>
+        <CopyButton value={secret} label="Copy key" />
+      </p>
+      <details>
+        <summary>Show the setup link (otpauth URI)</summary>
+        <p className="secret-row">
+          <code className="secret-value break-all" data-testid="totp-uri">
+            {uri}
+          </code>
+          <CopyButton value={uri} label="Copy setup link" />
+        </p>
+      </details>
+      <h3>2. Confirm with a code from the app</h3>
+      <TextField
+        name="code"
+        label="6-digit code"
+        inputMode="numeric"
+        autoComplete="one-time-code"
+        minLength={6}
+        maxLength={6}
+        required
+      />
+    </ActionForm>
+  );
+}
+
+function EnrolmentDone({ state }: { state: FormState }) {
+  const codes = state.result?.recoveryCodes?.split('\n').filter(Boolean) ?? [];
+  return (
+    <div className="totp-setup">
+      <p role="status" className={formStyles.successMessage}>
+        {state.message}
+      </p>
+      {codes.length > 0 && (
+        <section className="secret-reveal" aria-labelledby="recovery-title">
+          <h3 id="recovery-title">Your recovery codes</h3>
+          <p className="secret-warning" role="note">
+            <strong>Save them now — this is the only time they are shown.</strong> Each one signs
+            you in once if you lose your phone. Keep them in your password manager.
+          </p>
+          <ul className="recovery-codes" data-testid="recovery-codes">
+            {codes.map((code) => (
+              <li key={code}>
+                <code>{code}</code>
+              </li>
+            ))}
+          </ul>
+          <CopyButton value={codes.join('\n')} label="Copy recovery codes" />
+        </section>
+      )}
+      <p>
+        <Link className="button button-secondary" href="/account">
+          Done
+        </Link>
+      </p>
+    </div>
+  );
+}

@@ -1,0 +1,430 @@
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { SignJWT } from 'jose';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApp, waitForReady, type AppProcess } from '../support/app-process.js';
+import { Fixtures, uniqueSuffix, type SeededApi, type SeededApp } from '../support/fixtures.js';
+import { freePort } from '../support/ports.js';
+import { startIdentityProcess } from '../support/stack.js';
+import { checkPage, launchBrowser, newPerson, type Person } from './support/browser.js';
+import { startPortalProcess } from './support/portal-process.js';
+import { Authenticator } from './support/totp.js';
+
+/**
+ * The portal's account and access-management pages in a real browser against the real identity
+ * and audit services: two-factor enrolment, key-based credentials, and what approvers, team
+ * owners, security and admins change after the first approval.
+ */
+describe('portal: account security and access management', () => {
+  const fixtures = new Fixtures();
+  const suffix = uniqueSuffix();
+  const password = `correct horse ${randomBytes(6).toString('hex')}`;
+  const developer = { name: `Mia Member ${suffix}`, email: `mia-${suffix}@example.test` };
+  const colleague = { name: `Theo Teammate ${suffix}`, email: `theo-${suffix}@example.test` };
+  const approver = { name: `Ari Approver ${suffix}`, email: `ari-${suffix}@example.test` };
+  const admin = { name: `Ada Admin ${suffix}`, email: `ada-${suffix}@example.test` };
+  const security = { name: `Sam Security ${suffix}`, email: `sam-${suffix}@example.test` };
+  let subscriptionId: string;
+  let identity: AppProcess;
+  let audit: AppProcess;
+  let portal: AppProcess;
+  let browser: Browser;
+  let api: SeededApi;
+  let app: SeededApp;
+
+  async function api_(path: string, token: string | null, init: RequestInit = {}) {
+    const response = await fetch(`${identity.url}${path}`, {
+      ...init,
+      headers: {
+        'content-type': 'application/json',
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined };
+  }
+
+  async function signUpThroughApi(person: { name: string; email: string }): Promise<string> {
+    const created = await api_('/v1/users', null, {
+      method: 'POST',
+      body: JSON.stringify({ email: person.email, password, displayName: person.name }),
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    return (created.body as { id: string }).id;
+  }
+
+  async function sessionThroughApi(email: string): Promise<string> {
+    const session = await api_('/v1/sessions', null, {
+      method: 'POST',
+      body: JSON.stringify({ email, password }),
+    });
+    expect(session.status, JSON.stringify(session.body)).toBe(201);
+    return (session.body as { token: string }).token;
+  }
+
+  async function signIn(email: string): Promise<Person> {
+    const person = await newPerson(browser, portal.url);
+    await person.page.goto('/sign-in');
+    await person.page.getByLabel('Email').fill(email);
+    await person.page.getByLabel('Password').fill(password);
+    await person.page.getByRole('button', { name: 'Sign in' }).click();
+    return person;
+  }
+
+  async function me(person: Person): Promise<{ mfa?: { totpEnabled: boolean } }> {
+    const token =
+      (await person.context.cookies()).find((cookie) => cookie.name === 'pcl_session')?.value ?? '';
+    return (await api_('/v1/me', token)).body as { mfa?: { totpEnabled: boolean } };
+  }
+
+  beforeAll(async () => {
+    identity = await startIdentityProcess('portal-access-identity');
+    const auditPort = await freePort();
+    audit = startApp(
+      'audit',
+      'portal-access-audit',
+      {
+        DATABASE_URL: process.env.DATABASE_URL!,
+        KAFKA_BROKERS: process.env.KAFKA_BROKERS!,
+        REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+        AUDIT_PORT: String(auditPort),
+        IDENTITY_URL: identity.url,
+        AUDIT_CONSUMER_GROUP: `e2e-portal-access-audit-${suffix}`,
+        SPOOL_DIR: `.var/e2e-portal-access-audit-spool-${suffix}`,
+      },
+      `http://127.0.0.1:${auditPort}`,
+    );
+    await waitForReady(audit);
+    portal = await startPortalProcess({ IDENTITY_URL: identity.url, AUDIT_URL: audit.url });
+    api = await fixtures.api({
+      upstreamUrl: 'http://127.0.0.1:9/unused',
+      authMethods: ['oauth2_client_credentials'],
+      slugPrefix: 'access',
+    });
+    // The developer's own team and application, approved for production already.
+    const userId = await signUpThroughApi(developer);
+    const token = await sessionThroughApi(developer.email);
+    const team = await api_('/v1/teams', token, {
+      method: 'POST',
+      body: JSON.stringify({ name: `Mia's team ${suffix}` }),
+    });
+    const teamId = (team.body as { id: string }).id;
+    const created = await api_(`/v1/teams/${teamId}/applications`, token, {
+      method: 'POST',
+      body: JSON.stringify({ name: `Ledger ${suffix}` }),
+    });
+    app = { id: (created.body as { id: string }).id, teamId, userId };
+    subscriptionId = await fixtures.subscribe(app, api, {
+      environment: 'production',
+      scopes: ['items:read'],
+    });
+    // A colleague in Mia's team; an approver in the API's owning team; an admin; security.
+    await signUpThroughApi(colleague);
+    const added = await api_(`/v1/teams/${teamId}/members`, token, {
+      method: 'POST',
+      body: JSON.stringify({ email: colleague.email, role: 'member' }),
+    });
+    expect(added.status, JSON.stringify(added.body)).toBeLessThan(300);
+    const approverId = await signUpThroughApi(approver);
+    await fixtures.prisma.teamMember.create({
+      data: { teamId: api.teamId, userId: approverId, role: 'member' },
+    });
+    const adminId = await signUpThroughApi(admin);
+    await fixtures.prisma.roleAssignment.create({ data: { userId: adminId, role: 'admin' } });
+    const securityId = await signUpThroughApi(security);
+    await fixtures.prisma.roleAssignment.create({ data: { userId: securityId, role: 'security' } });
+    browser = await launchBrowser();
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await Promise.all([portal?.stop(), audit?.stop()]);
+    await identity?.stop();
+    await fixtures.close();
+  });
+
+  it('enrols TOTP with a QR code, asks for it at sign-in, and turns it off', async () => {
+    const mia = await signIn(developer.email);
+    await mia.page.getByRole('button', { name: 'Sign out' }).waitFor();
+    await mia.page.getByRole('link', { name: 'Turn on two-factor sign-in' }).click();
+    await mia.page.getByRole('heading', { name: 'Your account', level: 1 }).waitFor();
+    await checkPage(mia, '20-account');
+
+    await mia.page.getByRole('button', { name: 'Set up an authenticator app' }).click();
+    await mia.page
+      .getByRole('img', { name: 'QR code that adds Portcullis to an authenticator app' })
+      .waitFor();
+    const secret = (await mia.page.getByTestId('totp-secret').textContent())?.trim() ?? '';
+    expect(secret).toMatch(/^[A-Z2-7]{16,}$/);
+    expect(await mia.page.getByTestId('totp-uri').textContent()).toContain(`secret=${secret}`);
+    await checkPage(mia, '21-totp-setup');
+    const authenticator = new Authenticator(secret);
+
+    const confirm = mia.page.getByRole('form', { name: 'Confirm two-factor sign-in' });
+    await confirm.getByLabel('6-digit code').fill('12345');
+    await confirm.getByRole('button', { name: 'Turn on two-factor sign-in' }).click();
+    await confirm.getByText('Enter the 6-digit code from your authenticator app').waitFor();
+    await confirm.getByLabel('6-digit code').fill(authenticator.wrongCode());
+    await confirm.getByRole('button', { name: 'Turn on two-factor sign-in' }).click();
+    await confirm.getByRole('alert').getByText('The code is wrong or was used already.').waitFor();
+    expect((await me(mia)).mfa?.totpEnabled).toBe(false);
+
+    await confirm.getByLabel('6-digit code').fill(await authenticator.nextCode());
+    await confirm.getByRole('button', { name: 'Turn on two-factor sign-in' }).click();
+    await mia.page.getByText('Two-factor sign-in is on.').waitFor();
+    expect((await me(mia)).mfa?.totpEnabled).toBe(true);
+    await checkPage(mia, '22-totp-on');
+    await mia.page.getByRole('button', { name: 'Sign out' }).click();
+    await mia.page.getByRole('heading', { name: 'Sign in to Portcullis' }).waitFor();
+    await mia.context.close();
+
+    // The next sign-in asks for a code before anything else.
+    const again = await signIn(developer.email);
+    await again.page.getByRole('heading', { name: 'Two-factor verification' }).waitFor();
+    await again.page.getByLabel('Authentication code').fill(await authenticator.nextCode());
+    await again.page.getByRole('button', { name: 'Verify' }).click();
+    await again.page.getByRole('button', { name: 'Sign out' }).waitFor();
+
+    await again.page.goto('/account');
+    const disable = again.page.getByRole('form', { name: 'Turn off two-factor sign-in' });
+    await disable.getByLabel('Current 6-digit code').fill(authenticator.wrongCode());
+    await disable.getByRole('button', { name: 'Turn off two-factor sign-in' }).click();
+    await disable.getByRole('alert').getByText('The code is wrong or was used already.').waitFor();
+    await disable.getByLabel('Current 6-digit code').fill(await authenticator.nextCode());
+    await disable.getByRole('button', { name: 'Turn off two-factor sign-in' }).click();
+    await again.page.getByText('Two-factor sign-in is off.').waitFor();
+    expect((await me(again)).mfa?.totpEnabled).toBe(false);
+    await again.page.getByRole('button', { name: 'Set up an authenticator app' }).waitFor();
+    await again.context.close();
+  }, 150_000);
+
+  it('creates a private_key_jwt credential from a pasted PEM public key, and it gets tokens', async () => {
+    const mia = await signIn(developer.email);
+    await mia.page.getByRole('button', { name: 'Sign out' }).waitFor();
+    await mia.page.goto(`/apps/${app.id}`);
+    const form = mia.page.getByRole('form', { name: 'Create a credential' });
+    // The key field shows only for the kind that takes it.
+    await expect(form.getByRole('textbox', { name: 'Public key' }).isVisible()).resolves.toBe(
+      false,
+    );
+    await form.getByRole('radio', { name: /private key \(private_key_jwt\)/ }).check();
+    await form.getByRole('textbox', { name: 'Public key' }).waitFor();
+
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    // A private key is refused before it reaches identity.
+    await form
+      .getByRole('textbox', { name: 'Public key' })
+      .fill(privateKey.export({ format: 'pem', type: 'pkcs8' }).toString());
+    await form.getByRole('button', { name: 'Create credential' }).click();
+    await form.getByText(/That is a private key/).waitFor();
+    await expect(
+      form.getByRole('textbox', { name: 'Public key' }).getAttribute('aria-invalid'),
+    ).resolves.toBe('true');
+
+    await form
+      .getByRole('textbox', { name: 'Public key' })
+      .fill(publicKey.export({ format: 'pem', type: 'spki' }).toString());
+    await form.getByRole('button', { name: 'Create credential' }).click();
+    await form.getByText('Created. Your service signs its token requests').waitFor();
+    const clientId = (await form.getByTestId('new-client-id').textContent())?.trim() ?? '';
+    expect(clientId).not.toBe('');
+    await checkPage(mia, '23-credential-private-key-jwt');
+
+    // The registered key works at the token endpoint (RFC 7523 client assertion).
+    const assertion = await new SignJWT({})
+      .setProtectedHeader({ alg: 'ES256' })
+      .setIssuer(clientId)
+      .setSubject(clientId)
+      .setAudience(`${identity.url}/oauth2/token`)
+      .setJti(randomUUID())
+      .setIssuedAt()
+      .setExpirationTime('1m')
+      .sign(privateKey);
+    const token = await fetch(`${identity.url}/oauth2/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: clientId,
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: assertion,
+        resource: `urn:portcullis:api:${api.slug}`,
+      }),
+    });
+    expect(token.status, await token.clone().text()).toBe(200);
+    expect(((await token.json()) as { access_token: string }).access_token).toMatch(/^ey/);
+    await mia.context.close();
+  });
+
+  it('creates a mutual-TLS credential from a certificate fingerprint, explaining bad input', async () => {
+    const mia = await signIn(developer.email);
+    await mia.page.getByRole('button', { name: 'Sign out' }).waitFor();
+    await mia.page.goto(`/apps/${app.id}`);
+    const form = mia.page.getByRole('form', { name: 'Create a credential' });
+    await form.getByRole('radio', { name: /client certificate \(mutual TLS\)/ }).check();
+    await form.getByRole('button', { name: 'Create credential' }).click();
+    await form.getByText('Paste the client certificate or its SHA-256 thumbprint').waitFor();
+
+    // identity's own check (a PEM that is no certificate) lands on the same field.
+    await form
+      .getByRole('textbox', { name: 'Client certificate' })
+      .fill('-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----');
+    await form.getByRole('button', { name: 'Create credential' }).click();
+    await form.getByText('is not a readable certificate').waitFor();
+    await expect(
+      form.getByRole('textbox', { name: 'Client certificate' }).getAttribute('aria-invalid'),
+    ).resolves.toBe('true');
+
+    const fingerprint = randomBytes(32);
+    const hex = [...fingerprint].map((byte) => byte.toString(16).padStart(2, '0')).join(':');
+    await form
+      .getByRole('textbox', { name: 'Client certificate' })
+      .fill(`sha256 Fingerprint=${hex.toUpperCase()}`);
+    await form.getByRole('button', { name: 'Create credential' }).click();
+    await form
+      .getByText('Created. Your service authenticates with its client certificate')
+      .waitFor();
+    await mia.page.getByText(fingerprint.toString('base64url')).waitFor();
+    await checkPage(mia, '24-credential-mtls');
+    await mia.context.close();
+  });
+
+  async function subscriptionStatus(): Promise<string | undefined> {
+    return (await fixtures.prisma.subscription.findUnique({ where: { id: subscriptionId } }))
+      ?.status;
+  }
+
+  it('lets an approver suspend, resume and revoke the access, saying why', async () => {
+    const ari = await signIn(approver.email);
+    await ari.page.getByRole('button', { name: 'Sign out' }).waitFor();
+    await ari.page.goto(`/subscriptions/${subscriptionId}`);
+    const suspend = ari.page.getByRole('form', { name: 'Suspend access' });
+    await suspend.getByRole('button', { name: 'Suspend' }).click();
+    await suspend.getByText('Say why, so the developer knows what to change').waitFor();
+    await suspend.getByLabel('Reason for suspending').fill(`Unusual traffic ${suffix}`);
+    await suspend.getByRole('button', { name: 'Suspend' }).click();
+    await ari.page.getByText('Suspended. The gateway refuses its calls').waitFor();
+    expect(await subscriptionStatus()).toBe('suspended');
+    await ari.page.getByText(`Unusual traffic ${suffix}`).first().waitFor();
+    await checkPage(ari, '25-subscription-suspended');
+
+    await ari.page
+      .getByRole('form', { name: 'Resume access' })
+      .getByRole('button', { name: 'Resume' })
+      .click();
+    await ari.page.getByText('Resumed. Calls are accepted again.').waitFor();
+    expect(await subscriptionStatus()).toBe('approved');
+
+    const revoke = ari.page.getByRole('form', { name: 'Revoke access' });
+    await revoke.getByLabel('Reason for revoking').fill(`Contract ended ${suffix}`);
+    await revoke.getByRole('button', { name: 'Revoke' }).click();
+    await ari.page.getByText('Revoked. The gateway refuses its calls').waitFor();
+    expect(await subscriptionStatus()).toBe('revoked');
+    // Nothing is left to manage on a revoked subscription.
+    await expect(ari.page.getByRole('form', { name: 'Revoke access' }).count()).resolves.toBe(0);
+    await ari.context.close();
+  });
+
+  it('lets a team owner remove a member', async () => {
+    const mia = await signIn(developer.email);
+    await mia.page.getByRole('button', { name: 'Sign out' }).waitFor();
+    await mia.page.goto(`/teams/${app.teamId}`);
+    await mia.page.getByRole('cell', { name: colleague.email, exact: true }).waitFor();
+    await checkPage(mia, '26-team-members');
+    await mia.page
+      .getByRole('form', { name: `Remove ${colleague.email} from the team` })
+      .getByRole('button', { name: 'Remove' })
+      .click();
+    await mia.page.getByText('Member removed.').waitFor();
+    await expect(
+      mia.page.getByRole('cell', { name: colleague.email, exact: true }).count(),
+    ).resolves.toBe(0);
+    const members = await fixtures.prisma.teamMember.count({
+      where: { teamId: app.teamId, user: { email: colleague.email } },
+    });
+    expect(members).toBe(0);
+    // The last owner cannot leave: identity says why, the page shows it.
+    await mia.page
+      .getByRole('form', { name: 'Leave the team' })
+      .getByRole('button', { name: 'Leave team' })
+      .click();
+    await mia.page.getByRole('alert').getByText('A team keeps at least one owner.').waitFor();
+    await mia.context.close();
+  });
+
+  it('lets an admin edit an API’s description, approval modes and plans', async () => {
+    const ada = await signIn(admin.email);
+    await ada.page.getByRole('button', { name: 'Sign out' }).waitFor();
+    await ada.page.goto('/admin/apis');
+    await ada.page.getByRole('link', { name: `Edit E2E ${api.slug}` }).click();
+    await ada.page.getByRole('heading', { name: `Edit E2E ${api.slug}`, level: 1 }).waitFor();
+    await checkPage(ada, '27-api-edit');
+    const form = ada.page.getByRole('form', { name: `Edit E2E ${api.slug}` });
+    await form.getByLabel('Description', { exact: false }).first().fill(`Ledger entries ${suffix}`);
+    await form
+      .getByRole('group', { name: 'Production access' })
+      .getByRole('radio', { name: /Automatic/ })
+      .check();
+    const standard = form.getByRole('group', { name: 'Plan “standard”' });
+    await standard.getByLabel('Requests per second').fill('0');
+    const gold = form.getByRole('group', { name: 'Add a plan' });
+    await gold.getByLabel('Name').fill('gold');
+    await gold.getByLabel('Requests per second').fill('50');
+    await gold.getByLabel('Approval').selectOption({ label: 'Always manual' });
+    await form.getByRole('button', { name: 'Save changes' }).click();
+    await standard.getByText('Use a number above 0').waitFor();
+    await standard.getByLabel('Requests per second').fill('250');
+    await form.getByRole('button', { name: 'Save changes' }).click();
+    await form.getByText('Saved.').waitFor();
+    const saved = await fixtures.prisma.api.findUnique({
+      where: { slug: api.slug },
+      include: { plans: true },
+    });
+    expect(saved?.description).toBe(`Ledger entries ${suffix}`);
+    expect(saved?.approvalModeProduction).toBe('auto');
+    expect(saved?.plans.find((plan) => plan.name === 'standard')?.ratePerSecond).toBe(250);
+    expect(saved?.plans.find((plan) => plan.name === 'gold')?.approvalMode).toBe('manual');
+
+    // A plan with subscriptions stays; identity's reason is shown.
+    await ada.page.reload();
+    await form
+      .getByRole('group', { name: 'Plan “standard”' })
+      .getByLabel('Remove this plan')
+      .check();
+    await form.getByRole('button', { name: 'Save changes' }).click();
+    await form
+      .getByRole('alert')
+      .getByText(/Plan "standard" has subscriptions/)
+      .waitFor();
+    expect(await fixtures.prisma.plan.count({ where: { apiId: api.id, name: 'standard' } })).toBe(
+      1,
+    );
+    await ada.context.close();
+  });
+
+  it('lets security add a SIEM sink and shows its status', async () => {
+    const sam = await signIn(security.email);
+    await sam.page.getByRole('button', { name: 'Sign out' }).waitFor();
+    await sam.page.goto('/security/siem');
+    const form = sam.page.getByRole('form', { name: 'Add a SIEM sink' });
+    await form.getByLabel('Name').fill(`SOC hook ${suffix}`);
+    await form.getByRole('radio', { name: /Webhook/ }).check();
+    await form.getByLabel('URL').fill('not a url');
+    await form.getByLabel('Signing secret or HEC token').fill('short');
+    await form.getByRole('button', { name: 'Add sink' }).click();
+    await form.getByText('Enter an http(s) URL').waitFor();
+    await form.getByLabel('URL').fill('http://127.0.0.1:9/unreachable');
+    await form.getByLabel('Signing secret or HEC token').fill('short');
+    await form.getByRole('button', { name: 'Add sink' }).click();
+    await form.getByText('Use 16 characters or more').waitFor();
+    await form.getByLabel('Signing secret or HEC token').fill(randomBytes(24).toString('hex'));
+    await form.getByRole('checkbox', { name: 'Gateway access decisions' }).check();
+    await form.getByRole('button', { name: 'Add sink' }).click();
+    await form.getByText(`Sink “SOC hook ${suffix}” added.`).waitFor();
+    const row = sam.page.getByRole('row').filter({ hasText: `SOC hook ${suffix}` });
+    await row.getByText('Webhook').waitFor();
+    await row.getByText(/Healthy|Failing/).waitFor();
+    await checkPage(sam, '28-siem-sinks');
+    await sam.context.close();
+  });
+});
