@@ -11,6 +11,7 @@ import {
 import { TOPICS } from '@portcullis/contracts';
 import { z } from 'zod';
 import { alertsEnv } from './alerts/alerts-env.js';
+import { checkpointEnv } from './checkpoints/checkpoint-env.js';
 import { siemEnv } from './siem/siem-env.js';
 
 export const auditEnv = {
@@ -51,6 +52,7 @@ export const auditEnv = {
   AUDIT_AUTH_CACHE_SECONDS: positiveIntVar(30),
   ...siemEnv,
   ...alertsEnv,
+  ...checkpointEnv,
 };
 
 export type AuditConfig = ReturnType<typeof loadAuditConfig>;

@@ -67,6 +67,9 @@ export type {
 export { TOPICS, TOPIC_SPECS } from './topics.js';
 export type { TopicName, TopicSpec } from './topics.js';
 
+export { auditCheckpointEventSchema, auditCheckpointSchema } from './audit-checkpoint-event.js';
+export type { AuditCheckpoint, AuditCheckpointEvent } from './audit-checkpoint-event.js';
+
 export { parseEvent } from './parse-event.js';
 export type { KnownEvent, ParseEventResult } from './parse-event.js';
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { accessEventSchema } from './access-event.js';
 import { alertEventSchema } from './alert-event.js';
+import { auditCheckpointEventSchema } from './audit-checkpoint-event.js';
 import { configChangeEventSchema } from './config-change-event.js';
 import { managementEventSchema } from './management-event.js';
 
@@ -9,6 +10,7 @@ const knownEventSchema = z.discriminatedUnion('type', [
   managementEventSchema,
   alertEventSchema,
   configChangeEventSchema,
+  auditCheckpointEventSchema,
 ]);
 export type KnownEvent = z.infer<typeof knownEventSchema>;
 

@@ -6,6 +6,7 @@ export const TOPICS = {
   configChanges: 'portcullis.config-changes.v1',
   deadLetter: 'portcullis.dead-letter.v1',
   ocsfEvents: 'portcullis.ocsf.v1',
+  auditCheckpoints: 'portcullis.audit-checkpoints.v1',
 } as const;
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
 
@@ -35,4 +36,11 @@ export const TOPIC_SPECS: readonly TopicSpec[] = [
   { name: TOPICS.configChanges, partitions: 1, retentionMs: 1 * DAY_MS, cleanupPolicy: 'delete' },
   { name: TOPICS.deadLetter, partitions: 3, retentionMs: 30 * DAY_MS, cleanupPolicy: 'delete' },
   { name: TOPICS.ocsfEvents, partitions: 3, retentionMs: 7 * DAY_MS, cleanupPolicy: 'delete' },
+  // One partition: checkpoints in the order they were signed. Kept a year, longer than the store.
+  {
+    name: TOPICS.auditCheckpoints,
+    partitions: 1,
+    retentionMs: 365 * DAY_MS,
+    cleanupPolicy: 'delete',
+  },
 ];

@@ -88,7 +88,8 @@ export async function verifyChains(db: AuditDb, from: Date, to: Date): Promise<I
   };
 }
 
-async function verifyChain(db: AuditDb, chain: string): Promise<ChainReport | null> {
+/** Re-walks one chain (one UTC day); null when the day has neither rows nor a tip. */
+export async function verifyChain(db: AuditDb, chain: string): Promise<ChainReport | null> {
   const tipResult = await db.query<{
     last_hash: string;
     last_event_id: string;

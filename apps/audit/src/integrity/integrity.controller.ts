@@ -1,10 +1,17 @@
-import { Controller, Get, Inject, Query } from '@nestjs/common';
-import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Inject, Post, Query } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { auditCheckpointSchema, type AuditCheckpoint } from '@portcullis/contracts';
 import { ZodValidationPipe } from '@portcullis/nest-service';
 import { z } from 'zod';
 import { assertMayVerifyIntegrity } from '../auth/access-scope.js';
 import type { AuditPrincipal } from '../auth/audit-principal.js';
 import { CurrentPrincipal, SignedIn } from '../auth/decorators.js';
+import type { CheckpointSigner } from '../checkpoints/checkpoint-signer.js';
+import {
+  verifyAgainstCheckpoint,
+  type CheckpointVerification,
+} from '../checkpoints/checkpoint-verifier.js';
+import { CHECKPOINT_SIGNER } from '../checkpoints/checkpoint.service.js';
 import { ApiQueries } from '../query/api-queries.js';
 import { AUDIT_DB, type AuditDb } from '../store/audit-db.js';
 import { verifyChains, type IntegrityReport } from './chain-verifier.js';
@@ -27,7 +34,10 @@ export const integrityQuerySchema = z
 @Controller('v1/audit/integrity')
 @SignedIn()
 export class IntegrityController {
-  constructor(@Inject(AUDIT_DB) private readonly db: AuditDb) {}
+  constructor(
+    @Inject(AUDIT_DB) private readonly db: AuditDb,
+    @Inject(CHECKPOINT_SIGNER) private readonly signer: CheckpointSigner,
+  ) {}
 
   @Get()
   @ApiOperation({
@@ -46,5 +56,29 @@ export class IntegrityController {
   ): Promise<IntegrityReport> {
     assertMayVerifyIntegrity(principal);
     return verifyChains(this.db, new Date(query.from), new Date(query.to));
+  }
+
+  @Post('checkpoint')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Verify the database against a checkpoint published earlier (security, admin)',
+    description:
+      'Body: the `data` of an audit.checkpoint event, as received from Kafka or the SIEM. ' +
+      'Checks the signature, that the row at (chain, seq) still has the checkpointed hash, and ' +
+      'that the chain verifies up to it.',
+  })
+  @ApiBody({ schema: z.toJSONSchema(auditCheckpointSchema, { io: 'input' }) as object })
+  @ApiResponse({
+    status: 200,
+    description:
+      'CheckpointVerification: { consistent, mismatch, signatureValid, storedHead, chainReport }',
+  })
+  @ApiResponse({ status: 400, description: 'Not a checkpoint (problem+json).' })
+  verifyCheckpoint(
+    @Body(new ZodValidationPipe(auditCheckpointSchema)) checkpoint: AuditCheckpoint,
+    @CurrentPrincipal() principal: AuditPrincipal,
+  ): Promise<CheckpointVerification> {
+    assertMayVerifyIntegrity(principal);
+    return verifyAgainstCheckpoint(this.db, this.signer, checkpoint);
   }
 }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
+import { CheckpointsModule } from '../checkpoints/checkpoints.module.js';
 import { IntegrityController } from './integrity.controller.js';
 
-@Module({ controllers: [IntegrityController] })
+@Module({ imports: [CheckpointsModule], controllers: [IntegrityController] })
 export class IntegrityModule {}

@@ -1,13 +1,20 @@
-import type { AccessEvent, AlertEvent, KnownEvent, ManagementEvent } from '@portcullis/contracts';
+import type {
+  AccessEvent,
+  AlertEvent,
+  AuditCheckpointEvent,
+  KnownEvent,
+  ManagementEvent,
+} from '@portcullis/contracts';
 
-/** Events a SIEM sink exports: what arrives on the access, management and alert topics. */
-export type ExportableEvent = AccessEvent | ManagementEvent | AlertEvent;
+/** Events a SIEM sink exports: what arrives on the access, management, alert and checkpoint topics. */
+export type ExportableEvent = AccessEvent | ManagementEvent | AlertEvent | AuditCheckpointEvent;
 
 export function isExportable(event: KnownEvent): event is ExportableEvent {
   return (
     event.type === 'gateway.access' ||
     event.type === 'identity.management' ||
-    event.type === 'audit.alert'
+    event.type === 'audit.alert' ||
+    event.type === 'audit.checkpoint'
   );
 }
 
@@ -136,6 +143,21 @@ export function toSiemRecord(event: ExportableEvent): SiemRecord {
         target: data.dedupKey,
         summary: data.summary,
         count: data.count,
+      };
+    }
+    case 'audit.checkpoint': {
+      const data = event.data;
+      return {
+        ...base,
+        signatureId: 'checkpoint:chain',
+        name: 'Audit chain checkpoint',
+        severity: 1,
+        outcome: 'success',
+        action: 'checkpoint',
+        // chain:seq, the head hash and the signature: what a SIEM keeps to check audit against.
+        target: `${data.chain}:${data.seq}`,
+        summary: `head ${data.headHash} event ${data.headEventId} key ${data.keyId} sig ${data.signature}`,
+        count: data.seq,
       };
     }
   }

@@ -16,6 +16,7 @@ export const exportableTypeSchema = z.enum([
   'gateway.access',
   'identity.management',
   'audit.alert',
+  'audit.checkpoint',
 ]);
 
 export const createSinkSchema = z.strictObject({
@@ -25,7 +26,7 @@ export const createSinkSchema = z.strictObject({
   config: z.record(z.string(), z.unknown()),
   /** Kind-specific secret (HEC token, webhook secret, TLS client key); never returned. */
   secret: z.record(z.string(), z.unknown()).optional(),
-  eventTypes: z.array(exportableTypeSchema).max(3).default([]),
+  eventTypes: z.array(exportableTypeSchema).max(4).default([]),
   enabled: z.boolean().default(true),
   /** Where a new sink starts: events from now on (default) or everything Kafka still holds. */
   startFrom: z.enum(['latest', 'earliest']).default('latest'),
@@ -38,7 +39,7 @@ export const updateSinkSchema = z.strictObject({
   config: z.record(z.string(), z.unknown()).optional(),
   /** Replaces the secret. */
   secret: z.record(z.string(), z.unknown()).optional(),
-  eventTypes: z.array(exportableTypeSchema).max(3).optional(),
+  eventTypes: z.array(exportableTypeSchema).max(4).optional(),
   enabled: z.boolean().optional(),
 });
 export type UpdateSinkInput = z.input<typeof updateSinkSchema>;

@@ -5,7 +5,12 @@ import { SinkDeliveryError, type SinkDelivery } from './sink-delivery.js';
 import { isExportable, type ExportableEvent } from './siem-record.js';
 
 /** What every SIEM sink reads. */
-export const SINK_TOPICS = [TOPICS.accessEvents, TOPICS.managementEvents, TOPICS.alertEvents];
+export const SINK_TOPICS = [
+  TOPICS.accessEvents,
+  TOPICS.managementEvents,
+  TOPICS.alertEvents,
+  TOPICS.auditCheckpoints,
+];
 
 /** Each sink is its own consumer group, so its position is its own and durable in Kafka. */
 export function sinkGroupId(sinkId: string): string {

@@ -31,6 +31,18 @@ describe('audit HTTP API without a usable session', () => {
     });
   }
 
+  for (const [method, path] of [
+    ['POST', '/v1/audit/checkpoints'],
+    ['GET', '/v1/audit/checkpoints/key'],
+    ['POST', '/v1/audit/integrity/checkpoint'],
+  ] as const) {
+    it(`answers ${method} ${path} without a token with 401 problem+json`, async () => {
+      const response = await fetch(`${audit.url}${path}`, { method });
+      expect(response.status).toBe(401);
+      expect(response.headers.get('content-type')).toContain('application/problem+json');
+    });
+  }
+
   it('refuses tokens that are not session tokens without asking identity', async () => {
     const response = await fetch(`${audit.url}/v1/audit/events`, {
       headers: { authorization: 'Bearer pcl_svc_dev_gateway_token_change_me_0000000000' },
@@ -59,6 +71,9 @@ describe('audit HTTP API without a usable session', () => {
         '/v1/audit/events/export',
         '/v1/audit/usage',
         '/v1/audit/integrity',
+        '/v1/audit/integrity/checkpoint',
+        '/v1/audit/checkpoints',
+        '/v1/audit/checkpoints/key',
       ]),
     );
     const parameters = document.paths['/v1/audit/events']!.get!.parameters!.map(

@@ -1,4 +1,6 @@
+import { auditCheckpointEventSchema, buildEvent } from '@portcullis/contracts';
 import { describe, expect, it } from 'vitest';
+import { CheckpointSigner } from '../../src/checkpoints/checkpoint-signer.js';
 import { escapeCefExtension, escapeCefHeader, formatCef } from '../../src/siem/cef-format.js';
 import { escapeLeefValue, formatLeef, leefDelimiterField } from '../../src/siem/leef-format.js';
 import { toOcsfApiActivity } from '../../src/siem/ocsf-mapping.js';
@@ -235,5 +237,28 @@ describe('source networks', () => {
     expect(sourceNetwork('2001:db8::1')).toBe('2001:db8:0:0:0:0:0:0/64');
     expect(sourceNetwork('10.1.2.3', 16)).toBe('10.1.0.0/16');
     expect(sourceNetwork('not-an-ip')).toBeNull();
+  });
+});
+
+describe('chain checkpoints in CEF and LEEF', () => {
+  it('carries chain, position, head hash and signature', () => {
+    const signer = new CheckpointSigner(Buffer.alloc(32, 1).toString('base64'));
+    const event = buildEvent(auditCheckpointEventSchema, {
+      source: 'audit',
+      data: signer.sign({
+        chain: '2026-11-27',
+        seq: 12,
+        headHash: 'c'.repeat(64),
+        headEventId: '0193a000-0000-7000-8000-000000000001',
+        checkpointedAt: '2026-11-27T12:00:00.000Z',
+      }),
+    });
+    const cef = parseCef(formatCef(toSiemRecord(event), { productVersion: '1' }));
+    expect(cef).toMatchObject({ signatureId: 'checkpoint:chain', name: 'Audit chain checkpoint' });
+    expect(cef.extension).toMatchObject({ cs6: '2026-11-27:12', cat: 'audit.checkpoint' });
+    expect(cef.extension.msg).toContain('c'.repeat(64));
+    expect(cef.extension.msg).toContain(event.data.signature);
+    const leef = parseLeef(formatLeef(toSiemRecord(event), { productVersion: '1' }));
+    expect(JSON.stringify(leef)).toContain(event.data.signature);
   });
 });
