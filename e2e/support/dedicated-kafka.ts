@@ -16,6 +16,8 @@ export class DedicatedKafka {
   constructor(
     readonly port: number,
     readonly controllerPort: number,
+    /** JVM heap flags; a broker restarted on existing data needs more (its log cleaner starts). */
+    readonly heapOpts = '-Xmx256m -Xms128m',
   ) {
     this.dir = resolve(ROOT, `.var/kafka-e2e-${port}`);
   }
@@ -30,7 +32,7 @@ export class DedicatedKafka {
       PORTCULLIS_KAFKA_PORT: String(this.port),
       PORTCULLIS_KAFKA_CONTROLLER_PORT: String(this.controllerPort),
       PORTCULLIS_KAFKA_DIR: this.dir,
-      PORTCULLIS_KAFKA_HEAP_OPTS: '-Xmx256m -Xms128m',
+      PORTCULLIS_KAFKA_HEAP_OPTS: this.heapOpts,
     };
   }
 
@@ -39,6 +41,15 @@ export class DedicatedKafka {
       cwd: ROOT,
       env: this.#env(),
       timeout: 180_000,
+    });
+  }
+
+  /** Stops the broker but keeps its data, so start() brings back the same topics and offsets. */
+  async halt(): Promise<void> {
+    await run('bash', [resolve(ROOT, 'infra/kafka/kafka.sh'), 'stop'], {
+      cwd: ROOT,
+      env: this.#env(),
+      timeout: 60_000,
     });
   }
 
