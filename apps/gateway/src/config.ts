@@ -49,6 +49,8 @@ export const gatewayEnv = {
   GATEWAY_CIRCUIT_FAILURES: positiveIntVar(5),
   /** How long an open circuit waits before letting one trial request through. */
   GATEWAY_CIRCUIT_COOLDOWN_MS: positiveIntVar(10_000),
+  /** Memory for the response cache of all APIs together (bytes, LRU); per API it is opt-in. */
+  GATEWAY_CACHE_MAX_BYTES: positiveIntVar(64 * 1024 * 1024),
   /** Longest time graceful shutdown waits for in-flight requests. */
   GATEWAY_SHUTDOWN_TIMEOUT_MS: positiveIntVar(10_000),
 };

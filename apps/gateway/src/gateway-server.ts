@@ -7,6 +7,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import type { Duplex } from 'node:stream';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -88,6 +89,17 @@ export async function createGatewayServer(
     // Our own id for every request: the access event and the upstream must not trust a client's.
     genReqId: () => randomUUID(),
     return503OnClosing: true,
+    // Requests the HTTP parser refuses still get a problem response and an access event.
+    clientErrorHandler: (error: Error & { code?: string }, socket: Duplex) => {
+      if (late.pipeline) {
+        late.pipeline.clientError(error, socket);
+        return;
+      }
+      // Before the pipeline exists (start-up): a bare 400, then close.
+      if (error.code !== 'ECONNRESET' && socket.writable) {
+        socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      } else socket.destroy();
+    },
     frameworkErrors: (error, request, reply) => {
       if (late.pipeline) {
         reply.hijack();

@@ -39,6 +39,7 @@ import { GatewayPipeline } from './pipeline/gateway-pipeline.js';
 import { ProxyPolicy } from './proxy/proxy.js';
 import { UpstreamPools } from './proxy/upstream-pools.js';
 import { RateLimitPolicy } from './rate-limiting/rate-limit.policy.js';
+import { ResponseCache } from './response-cache/response-cache.js';
 import { ThreatProtectionPolicy } from './threat-protection/threat-protection.policy.js';
 
 export const REDIS = Symbol('REDIS');
@@ -119,6 +120,7 @@ export class GatewayModule {
               rateLimit: new RateLimitPolicy(redis),
               threatProtection: new ThreatProtectionPolicy(logger),
               proxy: new ProxyPolicy(pools, new AssertionSigner(key, config.GATEWAY_ISSUER)),
+              cache: new ResponseCache(config.GATEWAY_CACHE_MAX_BYTES),
               events: new AccessEventRecorder(producer, config.GATEWAY_ID, logger),
               metrics: new GatewayMetrics(producer),
               logger,

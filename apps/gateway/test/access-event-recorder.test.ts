@@ -78,6 +78,7 @@ function baseContext(overrides: Partial<RequestContext> = {}): RequestContext {
     upstreamMs: null,
     bytesIn: 0,
     bytesOut: 120,
+    cache: null,
     ...overrides,
   };
 }

@@ -1,4 +1,6 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import {
   context as otelContext,
@@ -19,10 +21,12 @@ import { corsPolicy } from '../cors/cors.policy.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { payloadTooLarge, type ProxyPolicy } from '../proxy/proxy.js';
 import type { RateLimitPolicy } from '../rate-limiting/rate-limit.policy.js';
+import { ResponseCache, type CachedResponse } from '../response-cache/response-cache.js';
 import type { ThreatProtectionPolicy } from '../threat-protection/threat-protection.policy.js';
 import { normalizeTarget } from '../routing/normalize-path.js';
 import { matchRoute } from '../routing/route-matcher.js';
 import { Denial, denials } from './denial.js';
+import { problemType } from '@portcullis/nest-service';
 import { sendProblem } from './problem-response.js';
 import type { RequestContext } from './request-context.js';
 
@@ -33,6 +37,7 @@ export interface PipelinePolicies {
   rateLimit: RateLimitPolicy;
   threatProtection: ThreatProtectionPolicy;
   proxy: ProxyPolicy;
+  cache: ResponseCache;
   events: AccessEventRecorder;
   metrics: GatewayMetrics;
   logger: Logger;
@@ -77,6 +82,7 @@ export class GatewayPipeline {
       upstreamMs: null,
       bytesIn: 0,
       bytesOut: 0,
+      cache: null,
     };
     // One server span per request, child of the caller's W3C trace context when it sends one. The
     // gateway makes it itself (the generic http instrumentation is off for its server): that
@@ -104,6 +110,7 @@ export class GatewayPipeline {
         span.setAttribute('portcullis.decision', context.reason === 'ok' ? 'allow' : 'deny');
         span.setAttribute('portcullis.reason', context.reason);
         if (context.api) span.setAttribute('portcullis.api', context.api.api.slug);
+        if (context.cache) span.setAttribute('portcullis.cache', context.cache);
         if (context.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
       }
       span.end();
@@ -150,6 +157,88 @@ export class GatewayPipeline {
   ): void {
     const context = this.begin(requestId, request, response);
     sendProblem(response, context, denials.badRequest(detail));
+  }
+
+  /**
+   * Requests Node's HTTP parser refused before any handler ran (a raw NUL or other invalid byte
+   * in a header, headers over the size limit, a malformed request line, a request that took too
+   * long): a problem response (431 for oversized headers, 408 for a timeout, else 400), the
+   * connection closed, and one access event (deny, `bad_request`). Only the request line's
+   * method and path (no query) are read from what arrived; header bytes are never logged or
+   * recorded.
+   */
+  clientError(error: Error & { code?: string; rawPacket?: Buffer }, socket: Duplex): void {
+    // A reset connection has nobody to answer and sent no request.
+    if (error.code === 'ECONNRESET' || socket.destroyed) return;
+    const status =
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? 431
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? 408
+          : 400;
+    const line = requestLine(error.rawPacket);
+    const remote = (socket as Partial<{ remoteAddress: string }>).remoteAddress ?? '';
+    const context: RequestContext = {
+      requestId: randomUUID(),
+      startedAt: process.hrtime.bigint(),
+      trace: ROOT_CONTEXT,
+      method: line.method,
+      path: line.path,
+      query: '',
+      sourceIp: remote.startsWith('::ffff:') ? remote.slice(7) : remote,
+      userAgent: null,
+      clientCertThumbprint: null,
+      api: null,
+      route: null,
+      apiPath: '/',
+      caller: null,
+      subscriptionId: null,
+      plan: null,
+      scopes: [],
+      corsOrigin: null,
+      responseHeaders: {},
+      status,
+      reason: 'bad_request',
+      upstreamMs: null,
+      bytesIn: 0,
+      bytesOut: 0,
+      cache: null,
+    };
+    const detail =
+      status === 431
+        ? 'The request headers are too large.'
+        : status === 408
+          ? 'The request took too long to arrive.'
+          : 'The request is not valid HTTP.';
+    const body = JSON.stringify({
+      type: problemType(status === 431 ? 'headers-too-large' : 'bad-request'),
+      title: STATUS_CODES[status],
+      status,
+      detail,
+      requestId: context.requestId,
+    });
+    context.bytesOut = Buffer.byteLength(body);
+    this.policies.logger.debug(
+      { code: error.code, requestId: context.requestId, sourceIp: context.sourceIp },
+      'HTTP parser refused a request',
+    );
+    if (socket.writable) {
+      socket.end(
+        `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
+          'Content-Type: application/problem+json; charset=utf-8\r\n' +
+          `Content-Length: ${context.bytesOut}\r\n` +
+          'Cache-Control: no-store\r\n' +
+          `X-Request-Id: ${context.requestId}\r\n` +
+          'Connection: close\r\n\r\n' +
+          body,
+      );
+      setTimeout(() => socket.destroy(), 1_000).unref();
+    } else {
+      socket.destroy();
+    }
+    const totalMs = Number(process.hrtime.bigint() - context.startedAt) / 1e6;
+    this.policies.events.record(context, totalMs, null);
+    this.policies.metrics.record(context, totalMs);
   }
 
   /** While shutting down: new requests on kept-alive connections get 503 (and an event). */
@@ -244,6 +333,12 @@ export class GatewayPipeline {
     const limiting = this.policies.rateLimit.run(context);
     if (limiting) await limiting;
     const body = await this.policies.threatProtection.run(context, request);
+    const cache = this.policies.cache.applies(context) ? this.policies.cache : null;
+    const hit = cache?.lookup(context, request.headers);
+    if (hit) {
+      serveCached(context, response, hit);
+      return;
+    }
     await this.policies.proxy.run(
       context,
       request,
@@ -251,8 +346,41 @@ export class GatewayPipeline {
       socket.encrypted === true,
       body,
       assertion,
+      cache,
     );
   }
+}
+
+/** A response from the cache: no upstream call, still one access event (upstream latency null). */
+function serveCached(context: RequestContext, response: ServerResponse, hit: CachedResponse): void {
+  context.status = hit.status;
+  context.reason = 'ok';
+  context.cache = 'hit';
+  response.writeHead(hit.status, {
+    ...hit.headers,
+    ...context.responseHeaders,
+    age: String(ResponseCache.age(hit)),
+    'x-cache': 'HIT',
+    'x-request-id': context.requestId,
+  });
+  context.bytesOut = hit.body.length;
+  response.end(hit.body);
+}
+
+/**
+ * Method and path (query dropped) of the first line of what the parser saw, when they look like
+ * a request line; placeholders otherwise.
+ */
+function requestLine(raw: Buffer | undefined): { method: string; path: string } {
+  const unknown = { method: 'UNKNOWN', path: '' };
+  if (!raw) return unknown;
+  const head = raw.subarray(0, 2200).toString('latin1');
+  const end = head.search(/\r?\n/);
+  const [method, target] = (end === -1 ? head : head.slice(0, end)).split(' ');
+  if (!method || !/^[A-Z]{1,16}$/.test(method)) return unknown;
+  if (!target || !/^\/[\x21-\x7e]*$/.test(target)) return { method, path: '' };
+  const query = target.indexOf('?');
+  return { method, path: (query === -1 ? target : target.slice(0, query)).slice(0, 2048) };
 }
 
 function clientAddress(request: IncomingMessage): string {

@@ -46,4 +46,6 @@ export interface RequestContext {
   upstreamMs: number | null;
   bytesIn: number;
   bytesOut: number;
+  /** Whether the response cache answered (hit) or was consulted and missed; null when off. */
+  cache: 'hit' | 'miss' | null;
 }

@@ -10,6 +10,7 @@ import {
   forwardedFor,
   upstreamRequestHeaders,
 } from './forward-headers.js';
+import type { ResponseCache } from '../response-cache/response-cache.js';
 import type { UpstreamPools } from './upstream-pools.js';
 
 class BodyTooLarge extends Error {}
@@ -49,6 +50,8 @@ export class ProxyPolicy {
     bufferedBody: Buffer | null = null,
     /** The assertion, when it was asked for earlier (signing overlaps the rate limit). */
     assertion?: string | Promise<string>,
+    /** The response cache, when this request may be stored in it. */
+    cache: ResponseCache | null = null,
   ): Promise<void> {
     const compiled = context.api!;
     const settings = compiled.api.settings;
@@ -137,9 +140,13 @@ export class ProxyPolicy {
     else upstream.breaker.success();
     context.status = status;
     context.reason = 'ok';
+    const returned = downstreamResponseHeaders(upstreamResponse.headers);
+    const cacheWriter = cache?.writer(context, request.headers, status, returned) ?? null;
+    if (cache) context.cache = 'miss';
     response.writeHead(status, {
-      ...downstreamResponseHeaders(upstreamResponse.headers),
+      ...returned,
       ...context.responseHeaders,
+      ...(cache ? { 'x-cache': 'MISS' } : {}),
       'x-request-id': context.requestId,
     });
     // pipe(), not stream.pipeline(): the latter allocates an AbortController (and a DOMException
@@ -147,7 +154,9 @@ export class ProxyPolicy {
     const upstreamBody = upstreamResponse.body;
     upstreamBody.on('data', (chunk: Buffer) => {
       context.bytesOut += chunk.length;
+      cacheWriter?.write(chunk);
     });
+    if (cacheWriter) upstreamBody.once('end', () => cacheWriter.end());
     upstreamBody.once('error', () => {
       // The upstream broke mid-body: cut the response so the client sees it was incomplete.
       response.destroy();
