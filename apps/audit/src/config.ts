@@ -36,6 +36,8 @@ export const auditEnv = {
    * hashing overlap another's transaction (batches of one partition stay in order).
    */
   AUDIT_INGEST_CONCURRENCY: positiveIntVar(3),
+  /** Most bytes of one partition's batch (one transaction); 4 MiB ≈ 4 500 access events. */
+  AUDIT_INGEST_MAX_BATCH_BYTES: positiveIntVar(4 * 1024 * 1024),
   /** Where invalid events go, with the reason. */
   AUDIT_DEAD_LETTER_TOPIC: z.string().min(1).default(TOPICS.deadLetter),
   /** Days of events kept; older daily partitions are dropped whole. */

@@ -21,6 +21,11 @@ export interface RunConsumerOptions {
    * concurrently for different partitions.
    */
   partitionsConsumedConcurrently?: number;
+  /**
+   * Most bytes one fetch returns per partition (kafkajs `maxBytesPerPartition`, default 1 MiB):
+   * the upper bound of a batch. Larger batches spread per-batch costs over more records.
+   */
+  maxBytesPerPartition?: number;
   logger?: Logger;
 }
 
@@ -35,6 +40,9 @@ export async function runConsumer(options: RunConsumerOptions): Promise<RunningC
   const consumer = options.kafka.consumer({
     groupId: options.groupId,
     allowAutoTopicCreation: false,
+    ...(options.maxBytesPerPartition === undefined
+      ? {}
+      : { maxBytesPerPartition: options.maxBytesPerPartition }),
   });
   consumer.on(consumer.events.CRASH, (event) => {
     logger?.error(

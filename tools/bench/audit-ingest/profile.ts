@@ -5,7 +5,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { accessEventSchema, buildEvent, parseEvent } from '@portcullis/contracts';
-import { hashContent } from '../../../apps/audit/src/integrity/row-hash.js';
+import { contentDigest, hashContent } from '../../../apps/audit/src/integrity/row-hash.js';
 import { createAuditDb } from '../../../apps/audit/src/store/audit-db.js';
 import {
   isStoredEvent,
@@ -90,13 +90,33 @@ for (let round = 0; round < ROUNDS + 2; round++) {
       return toRowContent(result.event);
     }),
   );
-  timed('unstorableReason (NUL check)', () =>
+  // Each lever beside what it replaced, measured on the same rows in the same run.
+  timed('NUL check, before: re-serialise the row', () =>
+    rows.forEach((row) => unstorableReason(row)),
+  );
+  timed('NUL check, now: scan the raw bytes', () =>
     rows.forEach((row, index) => unstorableReason(row, raws[index])),
   );
-  timed('hashContent (canonical JSON + SHA-256; again inside write)', () =>
-    rows.forEach(hashContent),
+  timed('content hash, before: canonical JSON + SHA-256', () => rows.forEach(contentDigest));
+  const hashed = timed('content hash, now: same, keeping the data JSON', () =>
+    rows.map(hashContent),
   );
-  await timedAsync('EventWriter.write (hashing + transaction)', () => writer.write(rows));
+  timed('insert payload, before: JSON.stringify of rows incl. data', () => JSON.stringify(rows));
+  timed('insert payload, now: data JSON spliced in', () =>
+    rows.map((row, index) => {
+      const { data: _data, ...columns } = row;
+      return `${JSON.stringify(columns).slice(0, -1)},"data":${hashed[index]!.dataJson}}`;
+    }),
+  );
+  await timedAsync('EventWriter.write, now (hashing + transaction)', () => writer.write(rows));
+  // The existence query every batch used to run before inserting; now only on redelivery.
+  await timedAsync('existence query, before: every batch', () =>
+    db.query(
+      `SELECT e.id FROM unnest($1::timestamptz[], $2::uuid[]) AS k(time, id)
+         JOIN audit.audit_events e ON e.time = k.time AND e.id = k.id`,
+      [rows.map((row) => row.time.toISOString()), rows.map((row) => row.id)],
+    ),
+  );
 }
 const report = Object.fromEntries(
   [...totals].map(([step, ms]) => [step, `${(ms / ROUNDS).toFixed(1)} ms per ${BATCH} events`]),

@@ -27,6 +27,8 @@ const { values: args } = parseArgs({
     consumers: { type: 'string', default: '1' },
     // Partitions one member stores at the same time (AUDIT_INGEST_CONCURRENCY, default 3).
     concurrency: { type: 'string', default: '3' },
+    // Most bytes of one partition's batch (AUDIT_INGEST_MAX_BATCH_BYTES, default 4 MiB).
+    'batch-bytes': { type: 'string', default: String(4 * 1024 * 1024) },
   },
 });
 const EVENTS = Number(args.events);
@@ -37,6 +39,7 @@ const LAG_SECONDS = Number(args['lag-seconds']);
 // validates and hashes (kafkajs runs one member's batches one after another).
 const CONSUMERS = Number(args.consumers);
 const CONCURRENCY = Number(args.concurrency);
+const BATCH_BYTES = Number(args['batch-bytes']);
 const DATABASE_URL =
   process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/portcullis_bench';
 const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
@@ -125,6 +128,7 @@ function startIngest(kafka: Kafka, db: AuditDb, topic: string, deadLetterTopic: 
             topics: [topic],
             fromBeginning: true,
             partitionsConsumedConcurrently: CONCURRENCY,
+            maxBytesPerPartition: BATCH_BYTES,
             eachBatch: async (payload) => {
               timing.first ||= performance.now();
               await ingestor.handleBatch(payload);
@@ -298,6 +302,7 @@ async function main(): Promise<void> {
       wallRatePerSecondIncludingGroupJoin: Math.round(wallRate),
       consumers: CONSUMERS,
       partitionsConsumedConcurrently: CONCURRENCY,
+      maxBytesPerPartition: BATCH_BYTES,
       batches: throughput.timing.batches,
       averageBatch: Math.round(EVENTS / throughput.timing.batches),
     },

@@ -91,6 +91,7 @@ export class IngestService implements OnApplicationBootstrap, OnModuleDestroy {
         fromBeginning: true,
         eachBatch: (payload) => this.#ingestor.handleBatch(payload),
         partitionsConsumedConcurrently: this.config.AUDIT_INGEST_CONCURRENCY,
+        maxBytesPerPartition: this.config.AUDIT_INGEST_MAX_BATCH_BYTES,
         logger: this.#logger,
       });
       if (this.#state === 'stopped') {

@@ -32,8 +32,8 @@ const RECORD_COLUMNS = `id uuid, time timestamptz, type text, version int4, sour
 const COLUMN_NAMES = RECORD_COLUMNS.split(',').map((column) => column.trim().split(' ')[0]!);
 
 const INSERT_SQL = `INSERT INTO audit.audit_events (${COLUMN_NAMES.join(', ')}, received_at)
-  SELECT ${COLUMN_NAMES.join(', ')}, clock_timestamp() FROM json_to_recordset($1::json) AS r(${RECORD_COLUMNS})
-  ON CONFLICT DO NOTHING`;
+  SELECT ${COLUMN_NAMES.join(', ')}, clock_timestamp() FROM json_to_recordset($1::json) AS r(${RECORD_COLUMNS})`;
+const UNIQUE_VIOLATION = '23505';
 
 /**
  * Stores events once each, in one transaction per call, and links every new row into the hash
@@ -74,14 +74,21 @@ export class EventWriter {
         storedTips.set(row.chain, { hash: row.last_hash, length: Number(row.length) });
       }
 
-      // Usually nothing of the batch is stored yet: insert it all at once and let ON CONFLICT
-      // report otherwise. A redelivery (some rows already stored) rolls back to the savepoint and
-      // links only the new rows, so the chain has no gap for a skipped row.
+      // Usually nothing of the batch is stored yet: insert it all with a plain INSERT (cheaper
+      // than ON CONFLICT's speculative insertion). A redelivery (some rows already stored) fails
+      // on the primary key, rolls back to the savepoint and links only the new rows, so the chain
+      // has no gap for a skipped row.
       await client.query('SAVEPOINT optimistic_insert');
       let fresh = batch;
       let linked = linkRows(fresh, hashed, storedTips);
-      let result = await client.query(INSERT_SQL, [linked.recordsJson]);
-      if (result.rowCount !== fresh.length) {
+      const optimistic = await client.query(INSERT_SQL, [linked.recordsJson]).then(
+        () => true,
+        (error: unknown) => {
+          if ((error as { code?: string }).code === UNIQUE_VIOLATION) return false;
+          throw error;
+        },
+      );
+      if (!optimistic) {
         await client.query('ROLLBACK TO SAVEPOINT optimistic_insert');
         const existing = await client.query<{ id: string; time: Date }>(
           `SELECT e.id, e.time
@@ -93,7 +100,9 @@ export class EventWriter {
         fresh = batch.filter((row) => !stored.has(rowKey(row)));
         if (fresh.length === 0) return 0;
         linked = linkRows(fresh, hashed, storedTips);
-        result = await client.query(INSERT_SQL, [linked.recordsJson]);
+        const result = await client.query(`${INSERT_SQL} ON CONFLICT DO NOTHING`, [
+          linked.recordsJson,
+        ]);
         if (result.rowCount !== fresh.length) {
           // Cannot happen while every writer holds the chain lock; refuse rather than fork a chain.
           throw new Error(`expected ${fresh.length} new audit rows, stored ${result.rowCount}`);
