@@ -11,6 +11,7 @@ import {
   servicePorts,
   urlVar,
 } from '@portcullis/config';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 // Development-only defaults: production refuses to start with them (see assertProductionSafe).
@@ -78,11 +79,52 @@ export const identityEnv = {
   PASSWORD_RESET_TTL_SECONDS: positiveIntVar(24 * 60 * 60),
   /** How often each replica sweeps credentials past expiry or grace, and lapsed suspensions (0 = never). */
   CREDENTIAL_SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(30),
+  /**
+   * Host names, IP addresses or CIDR ranges webhooks may reach although they are loopback,
+   * private, link-local or otherwise internal (comma-separated). Loopback is also allowed when
+   * NODE_ENV is development or test.
+   */
+  WEBHOOK_ALLOWED_PRIVATE_HOSTS: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((entry) => entry.trim().toLowerCase())
+        .filter(Boolean),
+    )
+    .refine((entries) => entries.every(isHostOrRange), {
+      error: 'must be comma-separated host names, IP addresses or CIDR ranges',
+    }),
+  /** Attempts per webhook delivery (the first included) before it is given up. */
+  WEBHOOK_MAX_ATTEMPTS: positiveIntVar(8),
+  /** Delay before the first retry; each further retry waits 4× longer (±20 %), at most WEBHOOK_RETRY_MAX_DELAY_SECONDS. */
+  WEBHOOK_RETRY_BASE_MS: positiveIntVar(2_000),
+  WEBHOOK_RETRY_MAX_DELAY_SECONDS: positiveIntVar(3_600),
+  /** How often each replica looks for due webhook deliveries. */
+  WEBHOOK_POLL_INTERVAL_MS: positiveIntVar(1_000),
+  /** Delivered and given-up deliveries are kept this long (the endpoint's recent deliveries). */
+  WEBHOOK_DELIVERY_RETENTION_DAYS: positiveIntVar(7),
   /** Where the catalog-as-code file is applied from at start-up (optional). */
   CATALOG_FILE: z.string().optional(),
   /** Public URL of the portal, for links in notifications. */
   PORTAL_URL: urlVar('http://127.0.0.1:3000', ['http', 'https']),
 };
+
+function isHostOrRange(entry: string): boolean {
+  const [address, prefix, ...rest] = entry.split('/');
+  if (rest.length > 0 || !address) return false;
+  if (prefix !== undefined) {
+    const family = isIP(address);
+    return family !== 0 && /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+  }
+  return (
+    isIP(address) !== 0 ||
+    /^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*\.?$/.test(
+      address,
+    )
+  );
+}
 
 export type IdentityConfig = ReturnType<typeof loadIdentityConfig>;
 

@@ -7,15 +7,18 @@ import {
   Param,
   ParseUUIDPipe,
   Post,
+  Query,
 } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ZodValidationPipe } from '@portcullis/nest-service';
 import { CurrentUser, Protected, type UserPrincipal } from '../auth/index.js';
-import { ApiProblems, ApiZodBody } from '../auth/zod-openapi.js';
+import { ApiProblems, ApiZodBody, ApiZodQuery } from '../auth/zod-openapi.js';
 import {
   createWebhookSchema,
+  deliveriesQuerySchema,
   WebhooksService,
   type CreateWebhookInput,
+  type DeliveriesQuery,
 } from './webhooks.service.js';
 
 @ApiTags('webhooks')
@@ -28,7 +31,7 @@ export class WebhooksController {
   @ApiOperation({
     summary: 'Register a team webhook (owners); the signing secret is shown once',
     description:
-      'Deliveries are POSTs of `{id, type, time, data}` with `X-Portcullis-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "t.body">`, retried with backoff.',
+      'Deliveries are POSTs of `{id, type, time, data}` with `X-Portcullis-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "t.body">`, retried with exponential back-off from a persistent outbox. URLs that resolve to loopback, private, link-local or metadata addresses are refused (400) unless allowed by WEBHOOK_ALLOWED_PRIVATE_HOSTS.',
   })
   @ApiZodBody(createWebhookSchema)
   @ApiProblems(400, 401, 403, 404)
@@ -45,6 +48,23 @@ export class WebhooksController {
   @ApiProblems(400, 401, 403, 404)
   list(@CurrentUser() user: UserPrincipal, @Param('teamId', new ParseUUIDPipe()) teamId: string) {
     return this.webhooks.list(user, teamId);
+  }
+
+  @Get(':webhookId/deliveries')
+  @ApiOperation({
+    summary: "The webhook's recent deliveries, newest first (members)",
+    description:
+      '`status`: `pending` (with `nextAttemptAt`), `delivered` or `failed` (given up), with `attempts`, `lastStatusCode` and `lastError`.',
+  })
+  @ApiZodQuery(deliveriesQuerySchema)
+  @ApiProblems(400, 401, 403, 404)
+  deliveries(
+    @CurrentUser() user: UserPrincipal,
+    @Param('teamId', new ParseUUIDPipe()) teamId: string,
+    @Param('webhookId', new ParseUUIDPipe()) webhookId: string,
+    @Query(new ZodValidationPipe(deliveriesQuerySchema)) query: DeliveriesQuery,
+  ) {
+    return this.webhooks.deliveries(user, teamId, webhookId, query.limit);
   }
 
   @Delete(':webhookId')

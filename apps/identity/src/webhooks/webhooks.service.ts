@@ -8,7 +8,8 @@ import type { UserPrincipal } from '../auth/index.js';
 import { SecretBox } from '../auth/secret-box.js';
 import type { IdentityConfig } from '../config.js';
 import { TeamAccess } from '../teams/team-access.js';
-import { WEBHOOK_SECRET_PURPOSE } from './webhook-dispatcher.js';
+import { WEBHOOK_SECRET_PURPOSE } from './webhook-secret.js';
+import { WebhookUrlGuard } from './webhook-url-guard.js';
 
 export const createWebhookSchema = z.strictObject({
   url: z
@@ -23,6 +24,11 @@ export const createWebhookSchema = z.strictObject({
     .max(50),
 });
 export type CreateWebhookInput = z.infer<typeof createWebhookSchema>;
+
+export const deliveriesQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+export type DeliveriesQuery = z.infer<typeof deliveriesQuerySchema>;
 
 function view(endpoint: WebhookEndpoint) {
   return {
@@ -46,6 +52,7 @@ export class WebhooksService {
     @Inject(PRISMA) private readonly prisma: PrismaClient,
     @Inject(CONFIG) config: IdentityConfig,
     private readonly teams: TeamAccess,
+    private readonly guard: WebhookUrlGuard,
   ) {
     this.box = new SecretBox(config.IDENTITY_MASTER_KEY, WEBHOOK_SECRET_PURPOSE);
   }
@@ -53,6 +60,8 @@ export class WebhooksService {
   /** The signing secret is returned here once; afterwards only its holder knows it. */
   async create(user: UserPrincipal, teamId: string, input: CreateWebhookInput) {
     await this.teams.requireOwner(user, teamId);
+    const destination = await this.guard.check(new URL(input.url));
+    if (!destination.ok) throw problems.validation([{ path: 'url', message: destination.reason }]);
     const secret = `whsec_${randomBase62(43)}`;
     const endpoint = await this.prisma.webhookEndpoint.create({
       data: {
@@ -72,6 +81,36 @@ export class WebhooksService {
       orderBy: { createdAt: 'asc' },
     });
     return { items: endpoints.map(view) };
+  }
+
+  /** The endpoint's most recent deliveries, newest first (members). */
+  async deliveries(user: UserPrincipal, teamId: string, webhookId: string, limit: number) {
+    await this.teams.requireVisible(user, teamId);
+    const endpoint = await this.prisma.webhookEndpoint.findFirst({
+      where: { id: webhookId, teamId },
+      select: { id: true },
+    });
+    if (!endpoint) throw problems.notFound('Webhook');
+    const rows = await this.prisma.webhookDelivery.findMany({
+      where: { endpointId: webhookId },
+      orderBy: { createdAt: 'desc' },
+      take: limit,
+    });
+    return {
+      items: rows.map((row) => ({
+        id: row.id,
+        eventId: row.eventId,
+        eventType: row.eventType,
+        status: row.status,
+        attempts: row.attempts,
+        nextAttemptAt: row.status === 'pending' ? row.nextAttemptAt.toISOString() : null,
+        lastAttemptAt: row.lastAttemptAt?.toISOString() ?? null,
+        lastStatusCode: row.lastStatusCode,
+        lastError: row.lastError,
+        deliveredAt: row.deliveredAt?.toISOString() ?? null,
+        createdAt: row.createdAt.toISOString(),
+      })),
+    };
   }
 
   async remove(user: UserPrincipal, teamId: string, webhookId: string): Promise<void> {

@@ -375,6 +375,23 @@ describe('management API: role × route matrix', () => {
       expected: teamRead,
     },
     {
+      name: "a webhook's recent deliveries",
+      method: 'GET',
+      path: () => '',
+      prepare: async () => {
+        const hook = await prisma.webhookEndpoint.create({
+          data: {
+            teamId: context.teamId,
+            url: 'http://127.0.0.1:9/x',
+            secretEncrypted: 'x',
+            events: ['api.deleted'],
+          },
+        });
+        return { path: `/v1/teams/${context.teamId}/webhooks/${hook.id}/deliveries` };
+      },
+      expected: teamRead,
+    },
+    {
       name: 'delete a webhook',
       method: 'DELETE',
       path: () => '',

@@ -1,0 +1,177 @@
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { BlockList, isIP, type LookupFunction } from 'node:net';
+import { Inject, Injectable } from '@nestjs/common';
+import { CONFIG } from '@portcullis/nest-service';
+import type { IdentityConfig } from '../config.js';
+
+/** Why an address is not a public destination. */
+export type AddressClass =
+  'loopback' | 'private' | 'link-local' | 'metadata' | 'unspecified' | 'multicast' | 'reserved';
+
+const RANGES: [AddressClass, string, number, 'ipv4' | 'ipv6'][] = [
+  ['unspecified', '0.0.0.0', 8, 'ipv4'],
+  ['private', '10.0.0.0', 8, 'ipv4'],
+  ['private', '100.64.0.0', 10, 'ipv4'],
+  ['loopback', '127.0.0.0', 8, 'ipv4'],
+  ['link-local', '169.254.0.0', 16, 'ipv4'],
+  ['private', '172.16.0.0', 12, 'ipv4'],
+  ['reserved', '192.0.0.0', 24, 'ipv4'],
+  ['private', '192.168.0.0', 16, 'ipv4'],
+  ['reserved', '198.18.0.0', 15, 'ipv4'],
+  ['multicast', '224.0.0.0', 4, 'ipv4'],
+  ['reserved', '240.0.0.0', 4, 'ipv4'],
+  ['unspecified', '::', 128, 'ipv6'],
+  ['loopback', '::1', 128, 'ipv6'],
+  ['private', 'fc00::', 7, 'ipv6'],
+  ['link-local', 'fe80::', 10, 'ipv6'],
+  ['multicast', 'ff00::', 8, 'ipv6'],
+];
+/** Cloud instance metadata services (AWS, GCP, Azure, …; AWS's IPv6 one too). */
+const METADATA = new Set(['169.254.169.254', '169.254.170.2', 'fd00:ec2::254', '100.100.100.200']);
+
+const blocked = RANGES.map(([kind, network, prefix, family]) => {
+  const list = new BlockList();
+  list.addSubnet(network, prefix, family);
+  return { kind, list, family };
+});
+
+/** What kind of non-public address this is, or null for a public one. */
+export function classifyAddress(address: string): AddressClass | null {
+  const family = isIP(address);
+  if (family === 0) return 'reserved';
+  const lower = address.toLowerCase();
+  if (METADATA.has(lower)) return 'metadata';
+  if (family === 6) {
+    // IPv4-mapped (::ffff:a.b.c.d) and NAT64 (64:ff9b::a.b.c.d) addresses reach IPv4 hosts.
+    const embedded = embeddedIpv4(lower);
+    if (embedded) return classifyAddress(embedded);
+  }
+  const kind = family === 4 ? 'ipv4' : 'ipv6';
+  for (const range of blocked) {
+    if (range.family === kind && range.list.check(address, kind)) return range.kind;
+  }
+  return null;
+}
+
+function embeddedIpv4(address: string): string | null {
+  const canonical = new URL(`http://[${address}]/`).hostname.slice(1, -1);
+  const match = /^(?:::ffff:|64:ff9b::)([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(canonical);
+  if (!match) return null;
+  const high = parseInt(match[1]!, 16);
+  const low = parseInt(match[2]!, 16);
+  return [high >> 8, high & 255, low >> 8, low & 255].join('.');
+}
+
+export type DestinationCheck = { ok: true; addresses: string[] } | { ok: false; reason: string };
+
+type Resolver = (host: string) => Promise<LookupAddress[]>;
+
+const systemResolver: Resolver = (host) =>
+  new Promise((resolve, reject) =>
+    dnsLookup(host, { all: true, verbatim: true }, (error, addresses) =>
+      error ? reject(error) : resolve(addresses),
+    ),
+  );
+
+/**
+ * Keeps webhooks away from internal destinations (SSRF): loopback, private, link-local, cloud
+ * metadata and other non-public addresses are refused unless the host name or the address is in
+ * WEBHOOK_ALLOWED_PRIVATE_HOSTS (loopback is allowed in development and test). Checked when an
+ * endpoint is registered and again at every delivery, on the address actually connected to, so a
+ * DNS answer that changed since registration (rebinding) is caught.
+ */
+@Injectable()
+export class WebhookUrlGuard {
+  private readonly hosts = new Set<string>();
+  private readonly ranges = new BlockList();
+  private readonly allowLoopback: boolean;
+  private resolver: Resolver = systemResolver;
+
+  constructor(@Inject(CONFIG) config: IdentityConfig) {
+    this.allowLoopback = config.NODE_ENV === 'development' || config.NODE_ENV === 'test';
+    for (const entry of config.WEBHOOK_ALLOWED_PRIVATE_HOSTS) {
+      const [address, prefix] = entry.split('/');
+      const family = isIP(address!);
+      if (family === 0) this.hosts.add(entry.replace(/\.$/, ''));
+      else if (prefix === undefined)
+        this.ranges.addAddress(address!, family === 4 ? 'ipv4' : 'ipv6');
+      else this.ranges.addSubnet(address!, Number(prefix), family === 4 ? 'ipv4' : 'ipv6');
+    }
+  }
+
+  /** For tests: answer DNS questions from a table instead of the system resolver. */
+  useResolver(resolver: Resolver): void {
+    this.resolver = resolver;
+  }
+
+  /** Null when `host` may be reached at `address`; else why not. */
+  refusal(host: string, address: string): string | null {
+    const kind = classifyAddress(address);
+    if (kind === null) return null;
+    if (kind === 'loopback' && this.allowLoopback) return null;
+    if (this.hosts.has(host.toLowerCase().replace(/\.$/, ''))) return null;
+    const family = isIP(address);
+    if (family !== 0 && this.ranges.check(address, family === 4 ? 'ipv4' : 'ipv6')) return null;
+    return `${address} is a ${kind} address (allow it with WEBHOOK_ALLOWED_PRIVATE_HOSTS)`;
+  }
+
+  /** Resolves the URL's host and checks every address it has now. */
+  async check(url: URL): Promise<DestinationCheck> {
+    const host = hostOf(url);
+    let addresses: string[];
+    if (isIP(host) !== 0) {
+      addresses = [host];
+    } else {
+      try {
+        addresses = (await this.resolver(host)).map((entry) => entry.address);
+      } catch (error) {
+        return { ok: false, reason: `${host} does not resolve (${codeOf(error)})` };
+      }
+      if (addresses.length === 0) return { ok: false, reason: `${host} does not resolve` };
+    }
+    for (const address of addresses) {
+      const refusal = this.refusal(host, address);
+      if (refusal) return { ok: false, reason: refusal };
+    }
+    return { ok: true, addresses };
+  }
+
+  /**
+   * A `lookup` for the delivery socket: resolves, refuses the connection when any address is not
+   * allowed, and hands over only checked addresses, so what is checked is what is dialled.
+   */
+  readonly lookup: LookupFunction = (hostname, options, callback): void => {
+    const all = typeof options === 'object' && options.all === true;
+    this.resolver(hostname).then(
+      (entries) => {
+        for (const entry of entries) {
+          const refusal = this.refusal(hostname, entry.address);
+          if (refusal) {
+            const error: NodeJS.ErrnoException = new Error(`destination not allowed: ${refusal}`);
+            error.code = 'EDESTINATIONNOTALLOWED';
+            callback(error, '');
+            return;
+          }
+        }
+        if (entries.length === 0) {
+          const error: NodeJS.ErrnoException = new Error(`${hostname} does not resolve`);
+          error.code = 'ENOTFOUND';
+          callback(error, '');
+          return;
+        }
+        if (all) callback(null, entries);
+        else callback(null, entries[0]!.address, entries[0]!.family);
+      },
+      (error: NodeJS.ErrnoException) => callback(error, ''),
+    );
+  };
+}
+
+/** The URL's host as an IP literal (brackets stripped) or a name. */
+export function hostOf(url: URL): string {
+  return url.hostname.replace(/^\[(.*)\]$/, '$1');
+}
+
+function codeOf(error: unknown): string {
+  return (error as { code?: string }).code ?? 'lookup failed';
+}
