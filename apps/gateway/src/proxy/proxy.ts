@@ -10,7 +10,7 @@ import {
   forwardedFor,
   upstreamRequestHeaders,
 } from './forward-headers.js';
-import type { ResponseCache } from '../response-cache/response-cache.js';
+import type { CacheWriter, ResponseCache } from '../response-cache/response-cache.js';
 import type { UpstreamPools } from './upstream-pools.js';
 
 class BodyTooLarge extends Error {}
@@ -112,60 +112,85 @@ export class ProxyPolicy {
     }
 
     const started = performance.now();
-    let upstreamResponse: Dispatcher.ResponseData;
-    try {
-      upstreamResponse = await upstream.pool.request({
-        method: context.method as Dispatcher.HttpMethod,
-        path: target,
-        headers,
-        body,
-        headersTimeout: settings.responseTimeoutMs,
-        bodyTimeout: settings.responseTimeoutMs,
+    // dispatch() with a handler that writes straight into the client's response: no response
+    // object, body stream or pipe per request (undici's request() costs all three).
+    await new Promise<void>((resolve, reject) => {
+      let cacheWriter: CacheWriter | null = null;
+      let headersSent = false;
+      let clientGone = false;
+      let controller: Dispatcher.DispatchController | null = null;
+      response.once('close', () => {
+        // The client went away before the end: stop reading from the upstream.
+        clientGone = true;
+        if (!response.writableFinished) controller?.abort(new Error('client closed'));
       });
-    } catch (error) {
-      context.upstreamMs = performance.now() - started;
-      if (
-        error instanceof BodyTooLarge ||
-        (error as { cause?: unknown }).cause instanceof BodyTooLarge
-      ) {
-        upstream.breaker.success();
-        throw payloadTooLarge();
-      }
-      upstream.breaker.failure();
-      throw upstreamDenial(error);
-    }
-    context.upstreamMs = performance.now() - started;
-    const status = upstreamResponse.statusCode;
-    if (status === 502 || status === 503 || status === 504) upstream.breaker.failure();
-    else upstream.breaker.success();
-    context.status = status;
-    context.reason = 'ok';
-    const returned = downstreamResponseHeaders(upstreamResponse.headers);
-    const cacheWriter = cache?.writer(context, request.headers, status, returned) ?? null;
-    if (cache) context.cache = 'miss';
-    response.writeHead(status, {
-      ...returned,
-      ...context.responseHeaders,
-      ...(cache ? { 'x-cache': 'MISS' } : {}),
-      'x-request-id': context.requestId,
+      const handler: Dispatcher.DispatchHandler = {
+        onRequestStart: (started) => {
+          controller = started;
+          if (clientGone) started.abort(new Error('client closed'));
+        },
+        onResponseStart: (_controller, status, upstreamHeaders) => {
+          context.upstreamMs = performance.now() - started;
+          if (status === 502 || status === 503 || status === 504) upstream.breaker.failure();
+          else upstream.breaker.success();
+          context.status = status;
+          context.reason = 'ok';
+          const returned = downstreamResponseHeaders(upstreamHeaders);
+          cacheWriter = cache?.writer(context, request.headers, status, returned) ?? null;
+          if (cache) context.cache = 'miss';
+          response.writeHead(status, {
+            ...returned,
+            ...context.responseHeaders,
+            ...(cache ? { 'x-cache': 'MISS' } : {}),
+            'x-request-id': context.requestId,
+          });
+          headersSent = true;
+          resolve();
+        },
+        onResponseData: (active, chunk) => {
+          context.bytesOut += chunk.length;
+          cacheWriter?.write(chunk);
+          if (!response.write(chunk)) {
+            active.pause();
+            response.once('drain', () => active.resume());
+          }
+        },
+        onResponseEnd: () => {
+          cacheWriter?.end();
+          response.end();
+        },
+        onResponseError: (_controller, error) => {
+          if (headersSent) {
+            // The upstream broke mid-body: cut the response so the client sees it was incomplete.
+            response.destroy();
+            return;
+          }
+          context.upstreamMs = performance.now() - started;
+          if (error instanceof BodyTooLarge || error.cause instanceof BodyTooLarge) {
+            upstream.breaker.success();
+            reject(payloadTooLarge());
+            return;
+          }
+          if (clientGone) {
+            resolve();
+            return;
+          }
+          upstream.breaker.failure();
+          reject(upstreamDenial(error));
+        },
+      };
+      upstream.pool.dispatch(
+        {
+          method: context.method as Dispatcher.HttpMethod,
+          path: target,
+          headers,
+          body,
+          headersTimeout: settings.responseTimeoutMs,
+          bodyTimeout: settings.responseTimeoutMs,
+        },
+        handler,
+      );
     });
-    // pipe(), not stream.pipeline(): the latter allocates an AbortController (and a DOMException
-    // when it finishes) per response, a measurable cost at full load.
-    const upstreamBody = upstreamResponse.body;
-    upstreamBody.on('data', (chunk: Buffer) => {
-      context.bytesOut += chunk.length;
-      cacheWriter?.write(chunk);
-    });
-    if (cacheWriter) upstreamBody.once('end', () => cacheWriter.end());
-    upstreamBody.once('error', () => {
-      // The upstream broke mid-body: cut the response so the client sees it was incomplete.
-      response.destroy();
-    });
-    response.once('close', () => {
-      // The client went away before the end: stop reading from the upstream.
-      if (!upstreamBody.readableEnded) upstreamBody.destroy();
-    });
-    upstreamBody.pipe(response);
   }
 }
 
