@@ -4,6 +4,7 @@ import type { EventProducer } from '@portcullis/kafka';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { AccessEventRecorder } from '../src/access-log/access-event-recorder.js';
+import { accessEventId } from '../src/access-log/event-id.js';
 import { SnapshotStore } from '../src/config-sync/snapshot-store.js';
 import type { RequestContext } from '../src/pipeline/request-context.js';
 
@@ -84,6 +85,13 @@ function baseContext(overrides: Partial<RequestContext> = {}): RequestContext {
 }
 
 describe('AccessEventRecorder', () => {
+  it('gives every event a distinct UUIDv7 id', () => {
+    const ids = new Set(Array.from({ length: 1000 }, () => accessEventId()));
+    expect(ids.size).toBe(1000);
+    for (const id of ids)
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+
   it('publishes an allowed request as a schema-valid event keyed by the app', () => {
     const { producer, published } = capture();
     const found = store().apiFor('/weather/today/paris')!;
@@ -116,6 +124,8 @@ describe('AccessEventRecorder', () => {
     expect(published[0]!.key).toBe('app-1');
     const event = accessEventSchema.parse(published[0]!.value);
     expect(event.traceId).toBe('a'.repeat(32));
+    // A UUIDv7 whose timestamp is the event's time.
+    expect(parseInt(event.id.replaceAll('-', '').slice(0, 12), 16)).toBe(Date.parse(event.time));
     expect(event.data).toMatchObject({
       decision: 'allow',
       reason: 'ok',

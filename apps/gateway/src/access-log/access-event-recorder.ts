@@ -1,7 +1,8 @@
-import { newEventId, TOPICS, type AccessEvent, type AccessEventData } from '@portcullis/contracts';
+import { TOPICS, type AccessEvent, type AccessEventData } from '@portcullis/contracts';
 import type { EventProducer } from '@portcullis/kafka';
 import type { Logger } from 'pino';
 import type { RequestContext } from '../pipeline/request-context.js';
+import { accessEventId } from './event-id.js';
 
 /**
  * One access event per request, allowed or denied, keyed by app id. publish() only queues (the
@@ -53,11 +54,12 @@ export class AccessEventRecorder {
       scopes: context.scopes,
     };
     try {
+      const now = Date.now();
       const event: AccessEvent = {
-        id: newEventId(),
+        id: accessEventId(now),
         type: 'gateway.access',
         version: 1,
-        time: new Date().toISOString(),
+        time: new Date(now).toISOString(),
         source: 'gateway',
         traceId,
         data,
