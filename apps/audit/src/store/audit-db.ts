@@ -23,6 +23,11 @@ export async function inTransaction<T>(
   work: (client: pg.PoolClient) => Promise<T>,
 ): Promise<T> {
   const client = await db.connect();
+  // A checked-out client whose connection drops (a database restart) emits 'error' besides failing
+  // its query; the pool's own listener only covers idle clients, so without this one the process
+  // dies. The failed query rejects the transaction, and the broken client leaves the pool.
+  const onConnectionLost = () => undefined;
+  client.on('error', onConnectionLost);
   try {
     await client.query('BEGIN');
     const result = await work(client);
@@ -32,6 +37,7 @@ export async function inTransaction<T>(
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   } finally {
+    client.removeListener('error', onConnectionLost);
     client.release();
   }
 }
