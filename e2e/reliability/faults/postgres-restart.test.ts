@@ -90,14 +90,25 @@ describe('PostgreSQL restarted under identity and audit', () => {
     expect(await snapshotStatus()).toBe(200);
     await stream.publish(50, 50, 0);
     const before = new AuditStore(databaseUrl);
+    let publishing: Promise<void> | undefined;
     try {
       const stored = await before.waitForAll(stream.apiId, stream.requestIds, 60_000);
       expect(stored.missing).toEqual([]);
+      // A steady stream across the stop, so ingest has transactions in flight when the
+      // database goes away (and more events arrive while it is away).
+      publishing = stream.publish(3_000, 500, 0);
+      await eventually(
+        'ingest writing the steady stream',
+        async () => ((await before.tally(stream.apiId, [])).stored >= 250 ? true : undefined),
+        60_000,
+        50,
+      );
     } finally {
       await before.close();
     }
 
     await postgres.stop();
+    await publishing;
     const [identityDown, auditDown] = await Promise.all([
       postgresDown(identity),
       postgresDown(audit),

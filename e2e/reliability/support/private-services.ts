@@ -1,12 +1,24 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from '../../support/ports.js';
 
 const run = promisify(execFile);
-const PG_BIN = process.env.PG_BIN_DIR ?? '/usr/lib/postgresql/15/bin';
+
+/** PG_BIN_DIR, else the newest Debian-style /usr/lib/postgresql/<major>/bin with initdb. */
+function postgresBinDir(): string {
+  if (process.env.PG_BIN_DIR) return process.env.PG_BIN_DIR;
+  const root = '/usr/lib/postgresql';
+  const majors = existsSync(root)
+    ? readdirSync(root)
+        .filter((major) => existsSync(join(root, major, 'bin', 'initdb')))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
+  if (majors.length === 0) throw new Error('no PostgreSQL server binaries: set PG_BIN_DIR');
+  return join(root, majors[0]!, 'bin');
+}
 
 /**
  * A PostgreSQL cluster of one test's own (initdb + pg_ctl in a temp folder, on a free port), for
@@ -26,7 +38,7 @@ export class PrivatePostgres {
 
   /** PostgreSQL refuses to run as root: under root, the tools run as the postgres user. */
   async #pg(tool: string, args: string[]): Promise<void> {
-    const command = join(PG_BIN, tool);
+    const command = join(postgresBinDir(), tool);
     const asRoot = process.getuid?.() === 0;
     await run(
       asRoot ? 'runuser' : command,
