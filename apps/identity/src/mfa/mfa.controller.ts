@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, HttpCode, Post } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ZodValidationPipe } from '@portcullis/nest-service';
 import { z } from 'zod';
 import { CurrentUser, Protected, type UserPrincipal } from '../auth/index.js';
@@ -64,6 +64,7 @@ export class MfaController {
     description: 'Answers `{ recoveryCodes }`, shown this once; the earlier codes stop working.',
   })
   @ApiZodBody(codeSchema)
+  @ApiResponse({ status: 201, description: '`{ recoveryCodes }`, shown this once' })
   @ApiProblems(400, 401, 403, 409)
   regenerate(
     @CurrentUser() user: UserPrincipal,

@@ -69,6 +69,7 @@ export class SecurityController {
   @Get('responses/:id')
   @Protected({ roles: ['security', 'admin'], services: ['audit'] })
   @ApiOperation({ summary: 'A security response and whether it is still in force' })
+  @ApiResponse({ status: 200, description: 'The response (`active`, `liftedAt`, …)' })
   @ApiProblems(400, 401, 403, 404)
   get(@Param('id', uuid) id: string) {
     return this.responses.get(id);
@@ -81,6 +82,7 @@ export class SecurityController {
     summary: 'Lift a security response early',
     description: '204 when lifted; 404 when unknown, lifted already or lapsed.',
   })
+  @ApiResponse({ status: 204, description: 'Lifted' })
   @ApiProblems(400, 401, 403, 404)
   async lift(
     @CurrentPrincipal() principal: Principal,
@@ -96,6 +98,7 @@ export class SecurityController {
     summary: 'Blocked source addresses (active; `includeInactive=true` adds lifted and lapsed)',
   })
   @ApiZodQuery(listBlocksQuerySchema)
+  @ApiResponse({ status: 200, description: '`{ items }`, newest first' })
   @ApiProblems(400, 401, 403)
   list(@Query(new ZodValidationPipe(listBlocksQuerySchema)) query: ListBlocksQuery) {
     return this.blocks.list(query.includeInactive === 'true');
@@ -126,6 +129,7 @@ export class SecurityController {
     summary: 'Lift a block (also lifts the security response that made it)',
     description: '404 when unknown, lifted already or lapsed.',
   })
+  @ApiResponse({ status: 204, description: 'Lifted' })
   @ApiProblems(400, 401, 403, 404)
   async unblock(
     @CurrentPrincipal() principal: Principal,

@@ -26,6 +26,7 @@ export class PasswordsController {
       'A wrong current password is a 400 and counts towards the account lockout. New passwords: 12+ characters, different from the current one.',
   })
   @ApiZodBody(changePasswordSchema)
+  @ApiResponse({ status: 204, description: 'Changed; other sessions ended' })
   @ApiProblems(400, 401, 403)
   async change(
     @CurrentUser() user: UserPrincipal,
@@ -61,6 +62,7 @@ export class PasswordsController {
       'Ends every session of the account and lifts a lockout; two-factor sign-in stays as it was. An unknown, used or expired token is a 400.',
   })
   @ApiZodBody(redeemPasswordResetSchema)
+  @ApiResponse({ status: 204, description: 'Password set; every session ended' })
   @ApiProblems(400)
   async redeem(
     @Body(new ZodValidationPipe(redeemPasswordResetSchema)) body: RedeemPasswordResetInput,

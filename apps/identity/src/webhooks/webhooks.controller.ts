@@ -9,7 +9,7 @@ import {
   Post,
   Query,
 } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ZodValidationPipe } from '@portcullis/nest-service';
 import { CurrentUser, Protected, type UserPrincipal } from '../auth/index.js';
 import { ApiProblems, ApiZodBody, ApiZodQuery } from '../auth/zod-openapi.js';
@@ -57,6 +57,7 @@ export class WebhooksController {
       '`status`: `pending` (with `nextAttemptAt`), `delivered` or `failed` (given up), with `attempts`, `lastStatusCode` and `lastError`.',
   })
   @ApiZodQuery(deliveriesQuerySchema)
+  @ApiResponse({ status: 200, description: '`{ items }`' })
   @ApiProblems(400, 401, 403, 404)
   deliveries(
     @CurrentUser() user: UserPrincipal,
