@@ -8,7 +8,8 @@ import { defineEventSchema } from './envelope.js';
  */
 export const auditCheckpointSchema = z.strictObject({
   /** The chain: the UTC day `YYYY-MM-DD` of its rows. */
-  chain: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a UTC day YYYY-MM-DD'),
+  // A calendar day: a well-shaped but impossible one (month 41) would make an invalid Date.
+  chain: z.iso.date('must be a UTC day YYYY-MM-DD'),
   /** Rows in the chain when the checkpoint was taken (the head's chain_seq). */
   seq: z.number().int().positive(),
   /** SHA-256 (hex) of the head row: the row at `seq`. */

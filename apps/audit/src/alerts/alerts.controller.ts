@@ -9,6 +9,7 @@ import { requireSecurityRole } from '../siem/require-security-role.js';
 import { applyResponseSchema } from './alert-response-config.js';
 import { AlertResponses, type AlertResponseView } from './alert-responses.service.js';
 import { AlertStore, changerFor, type AlertView } from './alert-store.js';
+import { SecurityTeamOnly } from '../auth/role-guards.js';
 
 export const listAlertsQuerySchema = z.strictObject({
   status: alertStatusSchema.optional(),
@@ -28,6 +29,7 @@ export class AlertsController {
   ) {}
 
   @Get()
+  @SecurityTeamOnly()
   @ApiOperation({ summary: 'Alerts, newest first' })
   @ApiQuery({ name: 'status', required: false, enum: alertStatusSchema.options })
   @ApiQuery({ name: 'rule', required: false })

@@ -8,13 +8,11 @@ import type { AuditPrincipal } from '../auth/audit-principal.js';
 import { CurrentPrincipal, SignedIn } from '../auth/decorators.js';
 import { CheckpointSigner } from './checkpoint-signer.js';
 import { CHECKPOINT_SIGNER, CheckpointService } from './checkpoint.service.js';
+import { SecurityTeamOnly } from '../auth/role-guards.js';
 
 export const publishCheckpointsSchema = z.strictObject({
   /** One chain (UTC day `YYYY-MM-DD`); omitted: every chain of the last `days` days. */
-  chain: z
-    .string()
-    .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a UTC day YYYY-MM-DD')
-    .optional(),
+  chain: z.iso.date('must be a UTC day YYYY-MM-DD').optional(),
   days: z.number().int().min(1).max(366).optional(),
 });
 
@@ -28,6 +26,7 @@ export class CheckpointsController {
   ) {}
 
   @Post()
+  @SecurityTeamOnly()
   @HttpCode(201)
   @ApiOperation({
     summary: 'Sign and publish checkpoints of the hash chains now (security, admin)',

@@ -15,6 +15,7 @@ import { CHECKPOINT_SIGNER } from '../checkpoints/checkpoint.service.js';
 import { ApiQueries } from '../query/api-queries.js';
 import { AUDIT_DB, type AuditDb } from '../store/audit-db.js';
 import { verifyChains, type IntegrityReport } from './chain-verifier.js';
+import { SecurityTeamOnly } from '../auth/role-guards.js';
 
 const MAX_DAYS = 31;
 
@@ -40,6 +41,7 @@ export class IntegrityController {
   ) {}
 
   @Get()
+  @SecurityTeamOnly()
   @ApiOperation({
     summary: 'Verify the hash chains of the days in [from, to] and name the first broken link',
     description: 'security and admin only. Whole days are checked (one chain per day).',
@@ -59,6 +61,7 @@ export class IntegrityController {
   }
 
   @Post('checkpoint')
+  @SecurityTeamOnly()
   @HttpCode(200)
   @ApiOperation({
     summary: 'Verify the database against a checkpoint published earlier (security, admin)',

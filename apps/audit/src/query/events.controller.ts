@@ -17,6 +17,7 @@ import {
   type SearchQuery,
 } from './event-filters.js';
 import { allEvents, searchEvents, type AuditEventView } from './event-search.js';
+import { EventReadersOnly } from '../auth/role-guards.js';
 
 @ApiTags('audit events')
 @Controller('v1/audit/events')
@@ -25,6 +26,7 @@ export class EventsController {
   constructor(@Inject(AUDIT_DB) private readonly db: AuditDb) {}
 
   @Get()
+  @EventReadersOnly()
   @ApiOperation({
     summary: 'Search stored events, newest first',
     description:
@@ -51,6 +53,7 @@ export class EventsController {
   }
 
   @Get('export')
+  @EventReadersOnly()
   @ApiOperation({
     summary: 'Export matching events as NDJSON or CSV (streamed)',
     description:

@@ -12,6 +12,7 @@ import {
   type SinkStatus,
   type SinkView,
 } from './siem-sinks.service.js';
+import { SecurityTeamOnly } from '../auth/role-guards.js';
 
 @ApiTags('siem')
 @Controller('v1/siem/sinks')
@@ -27,6 +28,7 @@ export class SiemSinksController {
   }
 
   @Post()
+  @SecurityTeamOnly()
   @ApiOperation({ summary: 'Create a SIEM sink; it exports events from now on (or `earliest`)' })
   @ApiBody({ schema: z.toJSONSchema(createSinkSchema, { io: 'input' }) as object })
   @ApiResponse({ status: 201, description: 'The sink, without its secret.' })
@@ -46,6 +48,7 @@ export class SiemSinksController {
   }
 
   @Patch(':id')
+  @SecurityTeamOnly()
   @ApiOperation({ summary: 'Change a sink: name, settings, secret, event types, enabled' })
   @ApiBody({ schema: z.toJSONSchema(updateSinkSchema, { io: 'input' }) as object })
   update(

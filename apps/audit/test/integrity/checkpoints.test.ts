@@ -10,6 +10,9 @@ import type { Kafka } from 'kafkajs';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_CHECKPOINT_SIGNING_KEY } from '../../src/checkpoints/checkpoint-env.js';
+import { createCheckpointSigner } from '../../src/checkpoints/checkpoints.module.js';
+import { loadAuditConfig } from '../../src/config.js';
+import { createLogger } from '@portcullis/telemetry';
 import {
   CheckpointSigner,
   checkpointSigningInput,
@@ -163,6 +166,24 @@ describe('checkpoint signatures', () => {
         Buffer.from(checkpoint.signature, 'base64url'),
       ),
     ).toBe(true);
+  });
+
+  it('takes its key from validated configuration and refuses the development key in production', () => {
+    const logger = createLogger({ name: 'checkpoint-test', level: 'silent' });
+    expect(() =>
+      loadAuditConfig({ ...process.env, AUDIT_CHECKPOINT_SIGNING_KEY: 'c2hvcnQ=' }),
+    ).toThrow(/AUDIT_CHECKPOINT_SIGNING_KEY/);
+    const config = {
+      NODE_ENV: 'production' as const,
+      AUDIT_CHECKPOINT_SIGNING_KEY: DEV_CHECKPOINT_SIGNING_KEY,
+      AUDIT_CHECKPOINT_INTERVAL_SECONDS: 300,
+      AUDIT_CHECKPOINT_DAYS: 2,
+    };
+    expect(() => createCheckpointSigner(config, logger)).toThrow(/AUDIT_CHECKPOINT_SIGNING_KEY/);
+    const own = Buffer.alloc(32, 9).toString('base64');
+    expect(
+      createCheckpointSigner({ ...config, AUDIT_CHECKPOINT_SIGNING_KEY: own }, logger).keyId,
+    ).toBe(new CheckpointSigner(own).keyId);
   });
 
   it('refuses a changed checkpoint and one from another key', () => {
@@ -364,6 +385,15 @@ describe('chain checkpoints published outside the database', () => {
     expect((await call('POST', '/v1/audit/checkpoints', security, { chain: 'x' })).status).toBe(
       400,
     );
+    // Well-shaped but no calendar day (found by e2e/reliability/hostile fuzzing: was a 500).
+    const impossible = await call('POST', '/v1/audit/integrity/checkpoint', security, {
+      ...checkpoint,
+      chain: '4352-41-96',
+    });
+    expect(impossible.status).toBe(400);
+    expect(
+      (await call('POST', '/v1/audit/checkpoints', security, { chain: '2026-02-30' })).status,
+    ).toBe(400);
   });
 
   it('refuses developers every checkpoint route', async () => {
