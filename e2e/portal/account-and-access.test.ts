@@ -15,6 +15,9 @@ import { Authenticator } from './support/totp.js';
  * and audit services: two-factor enrolment, key-based credentials, and what approvers, team
  * owners, security and admins change after the first approval.
  */
+/** identity's development default for the portal (apps/identity/src/config.ts). */
+const DEV_PORTAL_TOKEN = 'pcl_svc_dev_portal_token_change_me_0000000000';
+
 describe('portal: account security and access management', () => {
   const fixtures = new Fixtures();
   const suffix = uniqueSuffix();
@@ -95,7 +98,12 @@ describe('portal: account security and access management', () => {
       `http://127.0.0.1:${auditPort}`,
     );
     await waitForReady(audit);
-    portal = await startPortalProcess({ IDENTITY_URL: identity.url, AUDIT_URL: audit.url });
+    // identity's development service token for the portal: visitors may browse the catalog.
+    portal = await startPortalProcess({
+      IDENTITY_URL: identity.url,
+      AUDIT_URL: audit.url,
+      PORTAL_SERVICE_TOKEN: DEV_PORTAL_TOKEN,
+    });
     api = await fixtures.api({
       upstreamUrl: 'http://127.0.0.1:9/unused',
       authMethods: ['oauth2_client_credentials'],
@@ -173,17 +181,46 @@ describe('portal: account security and access management', () => {
     await confirm.getByRole('button', { name: 'Turn on two-factor sign-in' }).click();
     await mia.page.getByText('Two-factor sign-in is on.').waitFor();
     expect((await me(mia)).mfa?.totpEnabled).toBe(true);
+    // identity's recovery codes, shown this once.
+    const recoveryCodes = (
+      await mia.page.getByTestId('recovery-codes').getByRole('listitem').allTextContents()
+    ).map((code) => code.trim());
+    expect(recoveryCodes).toHaveLength(10);
+    expect(recoveryCodes[0]).toMatch(/^[a-z2-7]{4}(-[a-z2-7]{4}){3}$/);
     await checkPage(mia, '22-totp-on');
     await mia.page.getByRole('button', { name: 'Sign out' }).click();
     await mia.page.getByRole('heading', { name: 'Sign in to Portcullis' }).waitFor();
     await mia.context.close();
 
-    // The next sign-in asks for a code before anything else.
+    // The next sign-in asks for a second factor before anything else: a recovery code will do.
     const again = await signIn(developer.email);
     await again.page.getByRole('heading', { name: 'Two-factor verification' }).waitFor();
-    await again.page.getByLabel('Authentication code').fill(await authenticator.nextCode());
+    await checkPage(again, '22b-sign-in-mfa');
+    await again.page.getByText('Lost your phone? Use a recovery code').click();
+    await again.page.getByLabel('Recovery code').fill('aaaa-bbbb-cccc-dddd');
+    await again.page.getByRole('button', { name: 'Verify' }).click();
+    await again.page
+      .getByRole('alert')
+      .getByText('The recovery code is wrong or was used already.')
+      .waitFor();
+    // The disclosure may have stayed open after the refused attempt.
+    if (!(await again.page.getByLabel('Recovery code').isVisible()))
+      await again.page.getByText('Lost your phone? Use a recovery code').click();
+    await again.page.getByLabel('Recovery code').fill(recoveryCodes[0]!);
     await again.page.getByRole('button', { name: 'Verify' }).click();
     await again.page.getByRole('button', { name: 'Sign out' }).waitFor();
+
+    await again.page.goto('/account');
+    await again.page.getByText('9 unused recovery codes left.').waitFor();
+    const renew = again.page.getByRole('form', { name: 'Replace recovery codes' });
+    await renew.getByLabel('Current 6-digit code').fill(await authenticator.nextCode());
+    await renew.getByRole('button', { name: 'Replace recovery codes' }).click();
+    await again.page.getByText('New recovery codes. The earlier ones no longer work.').waitFor();
+    const renewed = (
+      await again.page.getByTestId('recovery-codes').getByRole('listitem').allTextContents()
+    ).map((code) => code.trim());
+    expect(renewed).toHaveLength(10);
+    expect(renewed.filter((code) => recoveryCodes.includes(code))).toEqual([]);
 
     await again.page.goto('/account');
     const disable = again.page.getByRole('form', { name: 'Turn off two-factor sign-in' });
@@ -426,5 +463,74 @@ describe('portal: account security and access management', () => {
     await row.getByText(/Healthy|Failing/).waitFor();
     await checkPage(sam, '28-siem-sinks');
     await sam.context.close();
+  });
+
+  it('lets visitors browse the catalog page by page, without internals, and asks them to sign in to request access', async () => {
+    const prefix = `pg${suffix}`;
+    const upstreamUrl = `http://127.0.0.1:9/internal-${suffix}`;
+    const seeded: SeededApi[] = [];
+    for (let index = 0; index < 25; index += 1) {
+      seeded.push(await fixtures.api({ upstreamUrl, slugPrefix: prefix }));
+    }
+    const visitor = await newPerson(browser, portal.url);
+    await visitor.page.goto(`/catalog?q=${prefix}`);
+    await visitor.page.getByRole('heading', { name: 'API catalog', level: 1 }).waitFor();
+    const cards = visitor.page.getByRole('list', { name: 'APIs' }).getByRole('heading');
+    await expect(cards.count()).resolves.toBe(24);
+    const pages = visitor.page.getByRole('navigation', { name: 'Catalog pages' });
+    await pages.getByText('Page 1 of 2 · 25 in all').waitFor();
+    await checkPage(visitor, '29-catalog-visitor');
+
+    await pages.getByRole('link', { name: 'Next page' }).click();
+    await pages.getByText('Page 2 of 2 · 25 in all').waitFor();
+    await expect(cards.count()).resolves.toBe(1);
+    expect(visitor.page.url()).toContain(`q=${prefix}`);
+    await cards.getByRole('link').click();
+    await visitor.page.getByText('Sign in to request access').waitFor();
+    // The catalog is sorted by name: the second page holds the last one.
+    const last = seeded.map((seededApi) => seededApi.slug).sort()[seeded.length - 1];
+    await visitor.page.getByRole('heading', { name: `E2E ${last}`, level: 1 }).waitFor();
+    await visitor.page.getByRole('tab', { name: 'curl' }).waitFor();
+    expect(await visitor.page.content()).not.toContain(upstreamUrl);
+    await checkPage(visitor, '30-api-visitor');
+    await visitor.context.close();
+  });
+
+  it('fits a phone screen and works from the keyboard alone', async () => {
+    const mia = await signIn(developer.email);
+    await mia.page.getByRole('button', { name: 'Sign out' }).waitFor();
+    await mia.page.setViewportSize({ width: 375, height: 800 });
+    for (const path of ['/account', `/apps/${app.id}`, `/teams/${app.teamId}`, '/catalog']) {
+      await mia.page.goto(path);
+      await mia.page.locator('main h1').first().waitFor();
+      const overflow = Number(
+        await mia.page.evaluate('document.documentElement.scrollWidth - window.innerWidth'),
+      );
+      // On failure, name the innermost elements that stick out.
+      const culprits =
+        overflow > 0
+          ? await mia.page.evaluate(
+              `Array.from(document.querySelectorAll('body *')).filter((element) => { if (element.getBoundingClientRect().right <= window.innerWidth + 1) return false; for (let parent = element.parentElement; parent; parent = parent.parentElement) { if (getComputedStyle(parent).overflowX !== 'visible') return false; } return !Array.from(element.children).some((child) => child.getBoundingClientRect().right > window.innerWidth + 1); }).slice(0, 3).map((element) => element.outerHTML.slice(0, 200))`,
+            )
+          : [];
+      expect(
+        overflow,
+        `horizontal overflow on ${path}: ${JSON.stringify(culprits)}`,
+      ).toBeLessThanOrEqual(0);
+    }
+
+    // Tab to the enrolment button and press Enter: the QR code and key appear.
+    await mia.page.goto('/account');
+    await mia.page.getByRole('heading', { name: 'Your account', level: 1 }).waitFor();
+    const focused = () => mia.page.evaluate('document.activeElement?.textContent?.trim() ?? ""');
+    for (let presses = 0; presses < 40; presses += 1) {
+      if ((await focused()) === 'Set up an authenticator app') break;
+      await mia.page.keyboard.press('Tab');
+    }
+    expect(await focused()).toBe('Set up an authenticator app');
+    await mia.page.keyboard.press('Enter');
+    await mia.page.getByTestId('totp-secret').waitFor();
+    await checkPage(mia, '31-totp-setup-phone');
+    await mia.context.close();
   });
 });

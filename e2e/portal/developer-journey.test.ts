@@ -132,6 +132,10 @@ describe('portal: from sign-up to an audited API call', () => {
     expect(csp).not.toContain('unsafe-inline');
     await visitor.page.getByRole('link', { name: 'Create a developer account' }).waitFor();
     await check(visitor, '01-landing');
+    // This portal has no service token (PORTAL_SERVICE_TOKEN): the catalog is behind sign-in.
+    await visitor.page.goto('/catalog');
+    await visitor.page.getByRole('heading', { name: 'Sign in to Portcullis' }).waitFor();
+    expect(visitor.page.url()).toContain('next=%2Fcatalog');
     await visitor.context.close();
   });
 

@@ -59,3 +59,21 @@ export async function disableTotp(_state: FormState, formData: FormData): Promis
   if (state.status !== 'success') return state;
   redirect('/account?mfa=off');
 }
+
+/** New recovery codes for a current TOTP code; identity invalidates the earlier ones. */
+export async function regenerateRecoveryCodes(
+  _state: FormState,
+  formData: FormData,
+): Promise<FormState> {
+  return runAction(formData, { schema: mfaFormSchema }, async (input) => {
+    const replaced = await identity('/v1/me/mfa/recovery-codes', confirmationSchema, {
+      method: 'POST',
+      body: { code: input.code },
+    });
+    return {
+      status: 'success',
+      message: 'New recovery codes. The earlier ones no longer work.',
+      result: { recoveryCodes: replaced.recoveryCodes?.join('\n') ?? null },
+    };
+  });
+}

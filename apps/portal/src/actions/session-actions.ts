@@ -4,7 +4,7 @@ import { redirect } from 'next/navigation';
 import { z } from 'zod';
 import type { FormState } from '../forms/form-state';
 import { runAction } from '../forms/run-action';
-import { mfaFormSchema, signInFormSchema, signUpFormSchema } from '../forms/schemas';
+import { secondFactorFormSchema, signInFormSchema, signUpFormSchema } from '../forms/schemas';
 import { safeReturnPath } from '../lib/return-path';
 import { identity } from '../server/backend';
 import { anyObject, sessionSchema } from '../server/models';
@@ -49,11 +49,11 @@ export async function signIn(_state: FormState, formData: FormData): Promise<For
 
 export async function verifyMfa(_state: FormState, formData: FormData): Promise<FormState> {
   let destination = '/dashboard';
-  const schema = mfaFormSchema.extend({ next: z.string().optional() });
-  const state = await runAction(formData, { schema }, async (input) => {
+  const state = await runAction(formData, { schema: secondFactorFormSchema }, async (input) => {
     await identity('/v1/sessions/current/mfa', anyObject, {
       method: 'POST',
-      body: { code: input.code },
+      // A recovery code, when given, stands in for the TOTP code (each works once).
+      body: input.recoveryCode ? { recoveryCode: input.recoveryCode } : { code: input.code },
     });
     await mfaSatisfied();
     destination = safeReturnPath(input.next);

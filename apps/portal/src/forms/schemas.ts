@@ -41,6 +41,33 @@ export const mfaFormSchema = z.object({
     .regex(/^\d{6}$/, 'Enter the 6-digit code from your authenticator app'),
 });
 
+/** The sign-in's second factor: a TOTP code, or one of the recovery codes instead. */
+export const secondFactorFormSchema = z
+  .object({
+    code: z
+      .string()
+      .trim()
+      .optional()
+      .transform((value) => value || undefined),
+    recoveryCode: z
+      .string()
+      .trim()
+      .max(64, 'A recovery code looks like abcd-efgh-ijkl-mnop')
+      .optional()
+      .transform((value) => value || undefined),
+    next: z.string().optional(),
+  })
+  .superRefine((value, context) => {
+    if (value.recoveryCode) return;
+    if (!value.code || !/^\d{6}$/.test(value.code)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['code'],
+        message: 'Enter the 6-digit code from your authenticator app, or use a recovery code',
+      });
+    }
+  });
+
 export const createTeamFormSchema = z.object({
   name: required('a team name'),
   description: optionalText(2000),

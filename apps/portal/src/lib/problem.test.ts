@@ -55,6 +55,26 @@ describe('problemToFieldErrors', () => {
     );
     expect(result).toEqual({ fields: {}, form: ['An application with this name exists.'] });
   });
+
+  it('turns a service’s fragments into sentences under the field', () => {
+    const mapped = problemToFieldErrors(
+      {
+        status: 400,
+        errors: [
+          { path: 'certificatePem', message: 'is not a readable certificate' },
+          { path: 'jwks.keys.0.d', message: 'must be a public key (no private members)' },
+          { path: 'name', message: 'already taken' },
+        ],
+      },
+      ['certificate', 'publicKeys', 'name'],
+      { certificatePem: 'certificate', jwks: 'publicKeys' },
+    );
+    expect(mapped.fields).toEqual({
+      certificate: ['This is not a readable certificate'],
+      publicKeys: ['This must be a public key (no private members)'],
+      name: ['Already taken'],
+    });
+  });
 });
 
 describe('problemSummary', () => {

@@ -37,11 +37,21 @@ export function problemToFieldErrors(
     const field = candidates.find(
       (candidate): candidate is string => candidate !== undefined && known.has(candidate),
     );
-    if (field) (fields[field] ??= []).push(error.message);
+    if (field) (fields[field] ??= []).push(asSentence(error.message));
     else form.push(path && path !== '(root)' ? `${path}: ${error.message}` : error.message);
   }
   if (form.length === 0 && Object.keys(fields).length === 0) form.push(problemSummary(problem));
   return { fields, form };
+}
+
+/**
+ * Services phrase field errors as fragments after the field's name ("is not a readable
+ * certificate", "must be a public key"); under the field itself they read better as sentences.
+ */
+export function asSentence(message: string): string {
+  const trimmed = message.trim();
+  if (/^(is|are|has|have|must|should|was|were)\b/.test(trimmed)) return `This ${trimmed}`;
+  return trimmed.charAt(0).toUpperCase() + trimmed.slice(1);
 }
 
 /** One sentence for people: the detail when it says something, else the title, else the status. */

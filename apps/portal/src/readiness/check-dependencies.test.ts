@@ -110,4 +110,16 @@ describe('readPortalEnv', () => {
     expect(problems.join('\n')).toMatch(/IDENTITY_URL/);
     expect(problems.join('\n')).not.toMatch(/hunter2/);
   });
+
+  it('takes the portal service token for visitors’ catalog reads, refusing anything else', () => {
+    const token = 'pcl_svc_dev_portal_token_change_me_0000000000';
+    expect(readPortalEnv({ PORTAL_SERVICE_TOKEN: token })).toMatchObject({
+      ok: true,
+      env: { PORTAL_SERVICE_TOKEN: token },
+    });
+    const wrong = readPortalEnv({ PORTAL_SERVICE_TOKEN: 'pcl_sess_someones_session_token_000000' });
+    expect(wrong.ok).toBe(false);
+    expect(wrong.ok ? '' : wrong.problems.join()).toMatch(/PORTAL_SERVICE_TOKEN/);
+    expect(wrong.ok ? '' : wrong.problems.join()).not.toMatch(/someones/);
+  });
 });

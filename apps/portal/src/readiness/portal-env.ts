@@ -9,6 +9,15 @@ const httpUrl = (fallback: string) =>
 const portalEnvSchema = z.object({
   IDENTITY_URL: httpUrl('http://127.0.0.1:3001'),
   AUDIT_URL: httpUrl('http://127.0.0.1:3002'),
+  /**
+   * The portal's entry in identity's IDENTITY_SERVICE_TOKENS (`portal=pcl_svc_…`). With it,
+   * visitors browse the catalog without signing in (identity gives services the public view);
+   * without it, the catalog is behind sign-in.
+   */
+  PORTAL_SERVICE_TOKEN: z
+    .string()
+    .regex(/^pcl_svc_[A-Za-z0-9_-]{24,}$/, 'must be a pcl_svc_ token of 32+ characters')
+    .optional(),
 });
 
 export type PortalEnv = z.infer<typeof portalEnvSchema>;

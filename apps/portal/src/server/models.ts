@@ -59,7 +59,13 @@ export const meSchema = z.looseObject({
       }),
     )
     .optional(),
-  mfa: z.looseObject({ totpEnabled: z.boolean(), satisfied: z.boolean() }).optional(),
+  mfa: z
+    .looseObject({
+      totpEnabled: z.boolean(),
+      satisfied: z.boolean(),
+      recoveryCodesRemaining: z.number().int().optional(),
+    })
+    .optional(),
 });
 export type Me = z.infer<typeof meSchema>;
 

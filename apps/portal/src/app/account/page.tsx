@@ -2,7 +2,7 @@ import type { Metadata } from 'next';
 import { disableTotp } from '../../actions/mfa-actions';
 import { ActionForm } from '../../components/forms/action-form';
 import { TextField } from '../../components/forms/fields';
-import { TotpEnrolment } from '../../components/mfa/totp-enrolment';
+import { RecoveryCodesRenewal, TotpEnrolment } from '../../components/mfa/totp-enrolment';
 import { PageHeader, Section, StatusBadge } from '../../components/ui';
 import { requireViewer } from '../../server/require-viewer';
 import { csrfToken } from '../../server/session';
@@ -63,6 +63,9 @@ export default async function AccountPage({
                   second factor for them, and then refuses to turn it off.
                 </p>
               )}
+              <h3>Recovery codes</h3>
+              <RecoveryCodesRenewal csrf={csrf} remaining={me.mfa?.recoveryCodesRemaining} />
+              <h3>Turn it off</h3>
               <ActionForm
                 action={disableTotp}
                 csrf={csrf}

@@ -1,5 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
+import { Pager } from '../../components/pager';
+import { pageHref, parsePage } from '../../lib/paging';
 import { DecisionForms } from '../../components/approvals/decision-forms';
 import { EmptyState, NotAllowed, PageHeader, StatusBadge } from '../../components/ui';
 import { ENVIRONMENT_LABELS, formatDateTime } from '../../lib/format';
@@ -17,6 +19,8 @@ const VIEWS = [
   { status: 'all', label: 'All' },
 ] as const;
 
+const PAGE_SIZE = 50;
+
 export default async function ApprovalsPage({
   searchParams,
 }: {
@@ -25,13 +29,16 @@ export default async function ApprovalsPage({
   const viewer = await requireViewer('/approvals');
   if (!viewer.isApprover) return <NotAllowed what="The approvals inbox" />;
   const params = await searchParams;
+  const page = parsePage(params.page);
   const requested = params.status;
   const outcome =
     params.outcome === 'approved' || params.outcome === 'rejected' ? params.outcome : null;
   const decided = typeof params.decided === 'string' ? params.decided : null;
   const status = VIEWS.find((view) => view.status === requested)?.status ?? 'pending';
   const [requests, csrf] = await Promise.all([
-    identity('/v1/approvals', listOf(subscriptionSchema), { query: { status, pageSize: 100 } }),
+    identity('/v1/approvals', listOf(subscriptionSchema), {
+      query: { status, page, pageSize: PAGE_SIZE },
+    }),
     csrfToken(),
   ]);
   return (
@@ -129,6 +136,13 @@ export default async function ApprovalsPage({
           })}
         </ul>
       )}
+      <Pager
+        page={page}
+        pageSize={requests.pageSize ?? PAGE_SIZE}
+        total={requests.total ?? requests.items.length}
+        hrefFor={(target) => pageHref('/approvals', { status }, target)}
+        label="Request pages"
+      />
     </div>
   );
 }

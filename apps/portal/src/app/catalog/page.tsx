@@ -1,11 +1,16 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
+import { redirect } from 'next/navigation';
+import { Pager } from '../../components/pager';
 import { EmptyState, PageHeader } from '../../components/ui';
-import { identity } from '../../server/backend';
+import { pageHref, parsePage } from '../../lib/paging';
+import { readCatalog } from '../../server/catalog-access';
 import { apiSummarySchema, listOf } from '../../server/models';
-import { requireViewer } from '../../server/require-viewer';
+import { currentViewer } from '../../server/session';
 
 export const metadata: Metadata = { title: 'API catalog' };
+
+const PAGE_SIZE = 24;
 
 const AUTH_LABELS: Record<string, string> = {
   api_key: 'API key',
@@ -21,10 +26,13 @@ export default async function CatalogPage({
   const params = await searchParams;
   const q = typeof params.q === 'string' ? params.q.slice(0, 200) : '';
   const app = typeof params.app === 'string' ? params.app : undefined;
-  await requireViewer(`/catalog${q ? `?q=${encodeURIComponent(q)}` : ''}`);
-  const apis = await identity('/v1/apis', listOf(apiSummarySchema), {
-    query: { q, pageSize: 100 },
+  const page = parsePage(params.page);
+  const viewer = await currentViewer();
+  const apis = await readCatalog(viewer, '/v1/apis', listOf(apiSummarySchema), {
+    query: { q, page, pageSize: PAGE_SIZE },
   });
+  // No service token for visitors on this installation: the catalog is behind sign-in.
+  if (!apis) redirect(`/sign-in?next=${encodeURIComponent(pageHref('/catalog', params, page))}`);
   const suffix = app ? `?app=${encodeURIComponent(app)}` : '';
   return (
     <div className="container page">
@@ -33,6 +41,12 @@ export default async function CatalogPage({
         title="API catalog"
         lead="Every API published behind the gateway. Open one to read its reference, see examples and request access."
       />
+      {!viewer && (
+        <p className="notice">
+          You are browsing as a visitor. <Link href="/sign-up">Create a developer account</Link> or{' '}
+          <Link href="/sign-in?next=%2Fcatalog">sign in</Link> to request access.
+        </p>
+      )}
       <form role="search" className="search-form" action="/catalog" method="get">
         <label>
           Search APIs
@@ -79,6 +93,13 @@ export default async function CatalogPage({
           ))}
         </ul>
       )}
+      <Pager
+        page={page}
+        pageSize={apis.pageSize ?? PAGE_SIZE}
+        total={apis.total ?? apis.items.length}
+        hrefFor={(target) => pageHref('/catalog', params, target)}
+        label="Catalog pages"
+      />
     </div>
   );
 }

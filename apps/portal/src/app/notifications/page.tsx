@@ -2,7 +2,9 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { markAllNotificationsRead, markNotificationRead } from '../../actions/misc-actions';
 import { ActionForm } from '../../components/forms/action-form';
+import { Pager } from '../../components/pager';
 import { EmptyState, PageHeader, StatusBadge } from '../../components/ui';
+import { pageHref, parsePage } from '../../lib/paging';
 import { describeNotification, formatDateTime } from '../../lib/format';
 import { identity } from '../../server/backend';
 import { listOf, notificationSchema } from '../../server/models';
@@ -11,10 +13,20 @@ import { csrfToken } from '../../server/session';
 
 export const metadata: Metadata = { title: 'Notifications' };
 
-export default async function NotificationsPage() {
+const PAGE_SIZE = 50;
+
+export default async function NotificationsPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   await requireViewer('/notifications');
+  const params = await searchParams;
+  const page = parsePage(params.page);
   const [notifications, csrf] = await Promise.all([
-    identity('/v1/notifications', listOf(notificationSchema), { query: { pageSize: 50 } }),
+    identity('/v1/notifications', listOf(notificationSchema), {
+      query: { page, pageSize: PAGE_SIZE },
+    }),
     csrfToken(),
   ]);
   const unread = notifications.unread ?? notifications.items.filter((n) => !n.readAt).length;
@@ -69,6 +81,13 @@ export default async function NotificationsPage() {
           })}
         </ul>
       )}
+      <Pager
+        page={page}
+        pageSize={notifications.pageSize ?? PAGE_SIZE}
+        total={notifications.total ?? notifications.items.length}
+        hrefFor={(target) => pageHref('/notifications', params, target)}
+        label="Notification pages"
+      />
     </div>
   );
 }

@@ -2,7 +2,11 @@
 
 import Link from 'next/link';
 import { useActionState } from 'react';
-import { confirmTotpEnrolment, startTotpEnrolment } from '../../actions/mfa-actions';
+import {
+  confirmTotpEnrolment,
+  regenerateRecoveryCodes,
+  startTotpEnrolment,
+} from '../../actions/mfa-actions';
 import { idleFormState, type FormState } from '../../forms/form-state';
 import { CopyButton } from '../copy-button';
 import { ActionForm } from '../forms/action-form';
@@ -86,34 +90,85 @@ function TotpSetup({ secret, uri, csrf }: { secret: string; uri: string; csrf: s
 }
 
 function EnrolmentDone({ state }: { state: FormState }) {
-  const codes = state.result?.recoveryCodes?.split('\n').filter(Boolean) ?? [];
   return (
     <div className="totp-setup">
       <p role="status" className={formStyles.successMessage}>
         {state.message}
       </p>
-      {codes.length > 0 && (
-        <section className="secret-reveal" aria-labelledby="recovery-title">
-          <h3 id="recovery-title">Your recovery codes</h3>
-          <p className="secret-warning" role="note">
-            <strong>Save them now — this is the only time they are shown.</strong> Each one signs
-            you in once if you lose your phone. Keep them in your password manager.
-          </p>
-          <ul className="recovery-codes" data-testid="recovery-codes">
-            {codes.map((code) => (
-              <li key={code}>
-                <code>{code}</code>
-              </li>
-            ))}
-          </ul>
-          <CopyButton value={codes.join('\n')} label="Copy recovery codes" />
-        </section>
-      )}
+      <RecoveryCodes state={state} />
       <p>
         <Link className="button button-secondary" href="/account">
           Done
         </Link>
       </p>
     </div>
+  );
+}
+
+/** Recovery codes, shown this once with a warning and a copy button. */
+function RecoveryCodes({ state }: { state: FormState }) {
+  const codes = state.result?.recoveryCodes?.split('\n').filter(Boolean) ?? [];
+  if (codes.length === 0) return null;
+  return (
+    <section className="secret-reveal" aria-labelledby="recovery-title">
+      <h3 id="recovery-title">Your recovery codes</h3>
+      <p className="secret-warning" role="note">
+        <strong>Save them now — this is the only time they are shown.</strong> Each one signs you in
+        once if you lose your phone. Keep them in your password manager.
+      </p>
+      <ul className="recovery-codes" data-testid="recovery-codes">
+        {codes.map((code) => (
+          <li key={code}>
+            <code>{code}</code>
+          </li>
+        ))}
+      </ul>
+      <CopyButton value={codes.join('\n')} label="Copy recovery codes" />
+    </section>
+  );
+}
+
+/** Replaces the recovery codes (a current TOTP code proves it is the owner). */
+export function RecoveryCodesRenewal({ csrf, remaining }: { csrf: string; remaining?: number }) {
+  return (
+    <ActionForm
+      action={regenerateRecoveryCodes}
+      csrf={csrf}
+      submitLabel="Replace recovery codes"
+      pendingLabel="Replacing…"
+      variant="secondary"
+      label="Replace recovery codes"
+      successContent={(state) => (
+        <div className="totp-setup">
+          <p role="status" className={formStyles.successMessage}>
+            {state.message}
+          </p>
+          <RecoveryCodes state={state} />
+          <p>
+            <Link className="button button-secondary" href="/account">
+              Done
+            </Link>
+          </p>
+        </div>
+      )}
+    >
+      <p>
+        {remaining === undefined
+          ? 'Recovery codes sign you in when your phone is lost.'
+          : remaining === 1
+            ? '1 unused recovery code left.'
+            : `${remaining} unused recovery codes left.`}{' '}
+        Replace them if they were exposed or are running out.
+      </p>
+      <TextField
+        name="code"
+        label="Current 6-digit code"
+        inputMode="numeric"
+        autoComplete="one-time-code"
+        minLength={6}
+        maxLength={6}
+        required
+      />
+    </ActionForm>
   );
 }

@@ -1,6 +1,8 @@
 import type { Metadata } from 'next';
 import { grantRole, revokeRole } from '../../../actions/misc-actions';
 import { AdminNav } from '../../../components/admin-nav';
+import { Pager } from '../../../components/pager';
+import { pageHref, parsePage } from '../../../lib/paging';
 import { ActionForm } from '../../../components/forms/action-form';
 import { SelectField } from '../../../components/forms/fields';
 import { EmptyState, NotAllowed, PageHeader, StatusBadge } from '../../../components/ui';
@@ -12,6 +14,8 @@ import { csrfToken } from '../../../server/session';
 
 export const metadata: Metadata = { title: 'Users and roles' };
 
+const PAGE_SIZE = 50;
+
 export default async function UsersPage({
   searchParams,
 }: {
@@ -19,10 +23,11 @@ export default async function UsersPage({
 }) {
   const viewer = await requireViewer('/admin/users');
   if (!viewer.isAdmin && !viewer.isSecurity) return <NotAllowed what="User administration" />;
-  const q = (await searchParams).q;
-  const query = typeof q === 'string' ? q.slice(0, 200) : '';
+  const params = await searchParams;
+  const query = typeof params.q === 'string' ? params.q.slice(0, 200) : '';
+  const page = parsePage(params.page);
   const [users, apis, csrf] = await Promise.all([
-    identity('/v1/users', listOf(userSchema), { query: { q: query, pageSize: 50 } }),
+    identity('/v1/users', listOf(userSchema), { query: { q: query, page, pageSize: PAGE_SIZE } }),
     identity('/v1/apis', listOf(apiSummarySchema), { query: { pageSize: 100 } }),
     csrfToken(),
   ]);
@@ -124,6 +129,13 @@ export default async function UsersPage({
           ))}
         </ul>
       )}
+      <Pager
+        page={page}
+        pageSize={users.pageSize ?? PAGE_SIZE}
+        total={users.total ?? users.items.length}
+        hrefFor={(target) => pageHref('/admin/users', params, target)}
+        label="User pages"
+      />
     </div>
   );
 }

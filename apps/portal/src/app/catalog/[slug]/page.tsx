@@ -1,5 +1,6 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
+import { redirect } from 'next/navigation';
 import { requestAccess } from '../../../actions/application-actions';
 import { ActionForm } from '../../../components/forms/action-form';
 import { RadioGroupField, SelectField, TextAreaField } from '../../../components/forms/fields';
@@ -13,10 +14,11 @@ import {
   applicationSchema,
   credentialSchema,
   listOf,
+  type Application,
 } from '../../../server/models';
 import { publicUrls } from '../../../server/public-urls';
-import { requireViewer } from '../../../server/require-viewer';
-import { csrfToken } from '../../../server/session';
+import { readCatalog } from '../../../server/catalog-access';
+import { csrfToken, currentViewer } from '../../../server/session';
 
 export const metadata: Metadata = { title: 'API' };
 
@@ -43,12 +45,17 @@ export default async function ApiPage({
 }) {
   const { slug } = await params;
   const query = await searchParams;
-  await requireViewer(`/catalog/${slug}`);
-  const [api, apps, csrf] = await Promise.all([
-    identity(apiPath`/v1/apis/${slug}`, apiDetailSchema),
-    identity('/v1/applications', listOf(applicationSchema)),
+  const viewer = await currentViewer();
+  const [found, apps, csrf] = await Promise.all([
+    readCatalog(viewer, apiPath`/v1/apis/${slug}`, apiDetailSchema),
+    viewer
+      ? identity('/v1/applications', listOf(applicationSchema))
+      : Promise.resolve({ items: [] as Application[], nextCursor: null }),
     csrfToken(),
   ]);
+  // No service token for visitors on this installation: the catalog is behind sign-in.
+  if (!found) redirect(`/sign-in?next=${encodeURIComponent(`/catalog/${slug}`)}`);
+  const api = found;
   const selectedAppId =
     typeof query.app === 'string' && apps.items.some((app) => app.id === query.app)
       ? query.app
@@ -221,7 +228,20 @@ export default async function ApiPage({
         </div>
 
         <Section title="Request access" id="request-title">
-          {apps.items.length === 0 ? (
+          {!viewer ? (
+            <EmptyState title="Sign in to request access">
+              <p>Access is granted to an application your team registers in the portal.</p>
+              <Link
+                className="button button-primary"
+                href={`/sign-in?next=${encodeURIComponent(`/catalog/${api.slug}`)}`}
+              >
+                Sign in
+              </Link>{' '}
+              <Link className="button button-secondary" href="/sign-up">
+                Create a developer account
+              </Link>
+            </EmptyState>
+          ) : apps.items.length === 0 ? (
             <EmptyState title="Register an application first">
               <p>Access is granted to an application, not to a person.</p>
               <Link className="button button-primary" href="/apps/new">

@@ -18,6 +18,8 @@ const VIEWS = [
   { status: 'resolved', label: 'Resolved' },
 ] as const;
 
+const PAGE_SIZE = 50;
+
 export default async function AlertsPage({
   searchParams,
 }: {
@@ -25,10 +27,15 @@ export default async function AlertsPage({
 }) {
   const viewer = await requireViewer('/security/alerts');
   if (!viewer.isSecurity) return <NotAllowed what="Alerts" />;
-  const requested = (await searchParams).status;
-  const status = VIEWS.find((view) => view.status === requested)?.status ?? 'open';
+  const params = await searchParams;
+  const status = VIEWS.find((view) => view.status === params.status)?.status ?? 'open';
+  // Keyset paging: audit returns alerts older than `before` (UUIDv7 ids sort by time).
+  const before =
+    typeof params.before === 'string' && /^[0-9a-f-]{36}$/i.test(params.before)
+      ? params.before
+      : undefined;
   const [alerts, csrf] = await Promise.all([
-    audit('/v1/alerts', listOf(alertSchema), { query: { status, limit: 100 } }),
+    audit('/v1/alerts', listOf(alertSchema), { query: { status, limit: PAGE_SIZE, before } }),
     csrfToken(),
   ]);
   return (
@@ -114,6 +121,29 @@ export default async function AlertsPage({
             </li>
           ))}
         </ul>
+      )}
+      {(before || alerts.items.length === PAGE_SIZE) && (
+        <nav aria-label="Alert pages" className="pager">
+          {before ? (
+            <Link
+              href={`/security/alerts?status=${status}`}
+              className="button button-secondary button-small"
+            >
+              Newest alerts
+            </Link>
+          ) : (
+            <span />
+          )}
+          {alerts.items.length === PAGE_SIZE && (
+            <Link
+              href={`/security/alerts?status=${status}&before=${encodeURIComponent(alerts.items[alerts.items.length - 1]!.id)}`}
+              rel="next"
+              className="button button-secondary button-small"
+            >
+              Older alerts
+            </Link>
+          )}
+        </nav>
       )}
     </div>
   );

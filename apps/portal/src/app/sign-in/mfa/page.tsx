@@ -36,6 +36,16 @@ export default async function MfaPage({
           maxLength={6}
           required
         />
+        <details className="recovery-option">
+          <summary>Lost your phone? Use a recovery code</summary>
+          <TextField
+            name="recoveryCode"
+            label="Recovery code"
+            hint="One of the codes you saved when you turned on two-factor sign-in; each works once."
+            autoComplete="off"
+            maxLength={64}
+          />
+        </details>
       </ActionForm>
     </section>
   );
