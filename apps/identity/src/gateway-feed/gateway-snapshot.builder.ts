@@ -11,6 +11,13 @@ import { CONFIG, LOGGER, PRISMA } from '@portcullis/nest-service';
 import type { Logger } from 'pino';
 import type { IdentityConfig } from '../config.js';
 
+/** How long credentials the sweep marked expired stay in the snapshot (as `expired`). */
+const EXPIRED_VISIBLE_MS = 7 * 24 * 60 * 60 * 1000;
+
+function expiredSince(now: Date): Date {
+  return new Date(now.getTime() - EXPIRED_VISIBLE_MS);
+}
+
 /** Blocks without an end date still need an instant in the snapshot. */
 const FOREVER = '9999-12-31T23:59:59.999Z';
 
@@ -50,8 +57,19 @@ export class GatewaySnapshotBuilder {
           tx.credential.findMany({
             where: {
               kind: { in: ['api_key', 'client_secret'] },
-              status: 'active',
               secretHash: { not: null },
+              OR: [
+                { status: 'active' },
+                // Swept to `expired` recently: gateways still name the reason (expired_credential)
+                // instead of treating the key as unknown.
+                {
+                  status: 'expired',
+                  OR: [
+                    { expiresAt: { gt: expiredSince(now) } },
+                    { graceUntil: { gt: expiredSince(now) } },
+                  ],
+                },
+              ],
             },
             orderBy: { id: 'asc' },
           }),
@@ -123,8 +141,8 @@ export class GatewaySnapshotBuilder {
           secretHash: c.secretHash!,
           appId: c.applicationId,
           environment: c.environment,
-          // Only active credentials are read (suspended ones are left out until they lapse).
-          status: 'active' as const,
+          // Suspended (and revoked) credentials are left out: unknown to gateways until restored.
+          status: c.status === 'expired' ? ('expired' as const) : ('active' as const),
           // A rotated-out credential works until its grace period ends: that is its expiry here.
           expiresAt: earliest(c.expiresAt, c.graceUntil)?.toISOString() ?? null,
         })),

@@ -95,6 +95,22 @@ describe('credential sweep', () => {
     expect(await prisma.configChange.count({ where: { entityId: current.credentialId } })).toBe(0);
   });
 
+  it('keeps swept credentials in the gateway snapshot as expired for a while', async () => {
+    const app = await createSubscribedApp(prisma);
+    const recent = await createClientSecret(prisma, hashKeyOf(first), app, { expiresAt: past() });
+    const old = await createClientSecret(prisma, hashKeyOf(first), app, {
+      expiresAt: new Date(Date.now() - 8 * 24 * 3_600_000),
+    });
+    await first.app.get(CredentialSweeper).sweep();
+    const response = await caller(first)('GET', '/v1/gateway/snapshot', {
+      token: first.config.IDENTITY_SERVICE_TOKENS.get('gateway')!,
+    });
+    const listed = response.body.credentials as { id: string; status: string }[];
+    // Gateways keep answering `expired_credential` (not "unknown key") for recent expiries.
+    expect(listed.find((c) => c.id === recent.credentialId)?.status).toBe('expired');
+    expect(listed.map((c) => c.id)).not.toContain(old.credentialId);
+  });
+
   it('keeps showing a rotated-out credential as rotated after the sweep', async () => {
     const call = caller(first);
     const admin = await createAdmin(call, prisma);
