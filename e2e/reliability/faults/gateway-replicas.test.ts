@@ -3,13 +3,13 @@ import type { AppProcess } from '../../support/app-process.js';
 import { Fixtures, type SeededApi } from '../../support/fixtures.js';
 import { startGatewayProcess, startIdentityProcess } from '../../support/stack.js';
 import { UpstreamRecorder } from '../../support/upstream-recorder.js';
-import { findingRecorder } from '../support/fault-stack.js';
+import { eventually, findingRecorder } from '../support/fault-stack.js';
 import { describeStatuses, TrafficDriver, type TrafficResult } from '../support/traffic.js';
 
 const REQUESTS_PER_REPLICA = 60;
 const MONTHLY_QUOTA = 25;
 const RATE_PER_SECOND = 2;
-/** rate-limit.policy.ts: the sustained window is ratePerSecond × 10 over 10 s. */
+/** rate-limit.policy.ts: the sustained window is ratePerSecond × 10 over 10 s, clock-aligned. */
 const SUSTAINED_WINDOW_MS = 10_000;
 
 /** Two gateway replicas sharing one Redis, driven at the same time against one subscription. */
@@ -52,8 +52,8 @@ describe('two gateway replicas share rate limits', () => {
   /** Drives both replicas at once; returns each one's result and how long the drive took. */
   async function driveBoth(
     api: SeededApi,
-  ): Promise<{ results: TrafficResult[]; elapsedMs: number }> {
-    const started = Date.now();
+  ): Promise<{ results: TrafficResult[]; startedAt: number; endedAt: number }> {
+    const startedAt = Date.now();
     const results = await Promise.all(
       replicas.map((replica) =>
         new TrafficDriver({
@@ -66,7 +66,7 @@ describe('two gateway replicas share rate limits', () => {
         }).run(),
       ),
     );
-    return { results, elapsedMs: Date.now() - started };
+    return { results, startedAt, endedAt: Date.now() };
   }
 
   const allowed = (result: TrafficResult) => result.statuses.get(200) ?? 0;
@@ -76,10 +76,20 @@ describe('two gateway replicas share rate limits', () => {
     const quota = await driveBoth(quotaApi);
     const quotaAllowed = quota.results.reduce((sum, result) => sum + allowed(result), 0);
 
+    // Windows are aligned to the clock (rate-limit.policy.ts): start just after a boundary so
+    // the drive fits in one window, and count every window it touches in case it does not.
+    await eventually(
+      'the start of a sustained window',
+      async () => (Date.now() % SUSTAINED_WINDOW_MS < 500 ? true : undefined),
+      SUSTAINED_WINDOW_MS + 5_000,
+      20,
+    );
     const rate = await driveBoth(rateApi);
     const rateAllowed = rate.results.reduce((sum, result) => sum + allowed(result), 0);
-    // Fixed windows: a drive spanning n window starts may see n windows' worth.
-    const windows = Math.floor(rate.elapsedMs / SUSTAINED_WINDOW_MS) + 1;
+    const windows =
+      Math.floor(rate.endedAt / SUSTAINED_WINDOW_MS) -
+      Math.floor(rate.startedAt / SUSTAINED_WINDOW_MS) +
+      1;
     const rateBound = RATE_PER_SECOND * 10 * windows;
 
     const onlyAllowedOrLimited = [...quota.results, ...rate.results].every(
@@ -97,7 +107,7 @@ describe('two gateway replicas share rate limits', () => {
         `quota ${MONTHLY_QUOTA}: ${2 * REQUESTS_PER_REPLICA} sent, allowed ${quota.results.map(allowed).join('+')} = ${quotaAllowed} ` +
         `(${quota.results.map((result) => describeStatuses(result.statuses)).join(' | ')}); ` +
         `sustained ${RATE_PER_SECOND * 10}/10 s: allowed ${rate.results.map(allowed).join('+')} = ${rateAllowed} ` +
-        `in ${rate.elapsedMs} ms (bound ${rateBound})`,
+        `in ${rate.endedAt - rate.startedAt} ms across ${windows} window(s) (bound ${rateBound})`,
     });
     expect(onlyAllowedOrLimited).toBe(true);
     // Each replica alone would have allowed the whole quota: the sum proves they share it.
