@@ -290,6 +290,40 @@ describe('portal: account security and access management', () => {
     });
     expect(token.status, await token.clone().text()).toBe(200);
     expect(((await token.json()) as { access_token: string }).access_token).toMatch(/^ey/);
+
+    // Rotation brings the new public key; the same client id then signs with the new key.
+    const rotate = mia.page.getByRole('form', { name: `Rotate credential ${clientId}` });
+    await rotate.getByRole('button', { name: 'Rotate' }).click();
+    await rotate
+      .getByText('Paste the public key your service signs its token requests with')
+      .waitFor();
+    const next = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    await rotate
+      .getByRole('textbox', { name: 'New public key' })
+      .fill(next.publicKey.export({ format: 'pem', type: 'spki' }).toString());
+    await rotate.getByRole('button', { name: 'Rotate' }).click();
+    await mia.page.getByText('Rotated. The new key works now').waitFor();
+    const rotatedAssertion = await new SignJWT({})
+      .setProtectedHeader({ alg: 'ES256' })
+      .setIssuer(clientId)
+      .setSubject(clientId)
+      .setAudience(`${identity.url}/oauth2/token`)
+      .setJti(randomUUID())
+      .setIssuedAt()
+      .setExpirationTime('1m')
+      .sign(next.privateKey);
+    const rotatedToken = await fetch(`${identity.url}/oauth2/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: clientId,
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: rotatedAssertion,
+        resource: `urn:portcullis:api:${api.slug}`,
+      }),
+    });
+    expect(rotatedToken.status, await rotatedToken.clone().text()).toBe(200);
     await mia.context.close();
   });
 
@@ -519,8 +553,12 @@ describe('portal: account security and access management', () => {
       ).toBeLessThanOrEqual(0);
     }
 
+    // The account page is one footer link away on a phone (the header hides the name there).
+    await mia.page
+      .getByRole('navigation', { name: 'Footer' })
+      .getByRole('link', { name: 'Your account' })
+      .click();
     // Tab to the enrolment button and press Enter: the QR code and key appear.
-    await mia.page.goto('/account');
     await mia.page.getByRole('heading', { name: 'Your account', level: 1 }).waitFor();
     const focused = () => mia.page.evaluate('document.activeElement?.textContent?.trim() ?? ""');
     for (let presses = 0; presses < 40; presses += 1) {

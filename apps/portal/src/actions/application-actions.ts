@@ -111,22 +111,30 @@ export async function createCredential(
 export async function rotateCredential(
   appId: string,
   credentialId: string,
+  kind: string,
   _state: FormState,
   formData: FormData,
 ): Promise<FormState> {
-  return runAction(formData, { schema: rotateCredentialFormSchema }, async (input) => {
-    const graceUntil = new Date(Date.now() + input.graceHours * 3600_000).toISOString();
-    const issued = await identity(
-      apiPath`/v1/applications/${appId}/credentials/${credentialId}/rotate`,
-      issuedCredentialSchema,
-      { method: 'POST', body: { graceUntil } },
-    );
-    refresh();
-    return {
-      status: 'success',
-      result: { secret: issued.secret, clientId: issued.clientId, kind: issued.kind },
-    };
-  });
+  return runAction(
+    formData,
+    { schema: rotateCredentialFormSchema(kind), aliases: CREDENTIAL_MATERIAL_ALIASES },
+    async ({ graceHours, ...material }) => {
+      const graceUntil = new Date(Date.now() + graceHours * 3600_000).toISOString();
+      const issued = await identity(
+        apiPath`/v1/applications/${appId}/credentials/${credentialId}/rotate`,
+        issuedCredentialSchema,
+        { method: 'POST', body: { graceUntil, ...material } },
+      );
+      refresh();
+      return {
+        status: 'success',
+        message: issued.secret
+          ? undefined
+          : 'Rotated. The new key works now; the old one until the overlap ends.',
+        result: { secret: issued.secret, clientId: issued.clientId, kind: issued.kind },
+      };
+    },
+  );
 }
 
 export async function revokeCredential(

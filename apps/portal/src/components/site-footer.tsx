@@ -9,8 +9,10 @@ export async function SiteFooter() {
         { href: '/catalog', label: 'API catalog' },
         { href: '/docs/getting-started', label: 'Getting started' },
         { href: '/notifications', label: 'Notifications' },
+        { href: '/account', label: 'Your account' },
       ]
     : [
+        { href: '/catalog', label: 'API catalog' },
         { href: '/docs/getting-started', label: 'Getting started' },
         { href: '/sign-in', label: 'Sign in' },
         { href: '/sign-up', label: 'Sign up' },

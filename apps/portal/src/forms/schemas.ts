@@ -110,41 +110,58 @@ export const createCredentialFormSchema = z
     certificate: optionalText(16_384),
   })
   .transform((input, context) => {
-    const base = { kind: input.kind, environment: input.environment };
-    if (input.kind === 'private_key_jwt') {
-      if (!input.publicKeys) {
-        context.addIssue({
-          code: 'custom',
-          path: ['publicKeys'],
-          message: 'Paste the public key your service signs its token requests with',
-        });
-        return z.NEVER;
-      }
-      const keys = parsePublicKeys(input.publicKeys);
-      if (!keys.ok) {
-        context.addIssue({ code: 'custom', path: ['publicKeys'], message: keys.message });
-        return z.NEVER;
-      }
-      return { ...base, jwks: keys.value };
-    }
-    if (input.kind === 'tls_client_auth') {
-      if (!input.certificate) {
-        context.addIssue({
-          code: 'custom',
-          path: ['certificate'],
-          message: 'Paste the client certificate or its SHA-256 thumbprint',
-        });
-        return z.NEVER;
-      }
-      const certificate = parseCertificate(input.certificate);
-      if (!certificate.ok) {
-        context.addIssue({ code: 'custom', path: ['certificate'], message: certificate.message });
-        return z.NEVER;
-      }
-      return { ...base, ...certificate.value };
-    }
-    return base;
+    const material = keyMaterial(input.kind, input, context);
+    return material === z.NEVER
+      ? z.NEVER
+      : { kind: input.kind, environment: input.environment, ...material };
   });
+
+type KeyMaterial =
+  | Record<string, never>
+  | { jwks: { keys: object[] } }
+  | { certificatePem: string }
+  | { certificateThumbprint: string };
+
+/** The pasted key material a kind needs, as the API takes it; issues on the pasted field. */
+function keyMaterial(
+  kind: string,
+  input: { publicKeys?: string; certificate?: string },
+  context: z.RefinementCtx,
+): KeyMaterial | typeof z.NEVER {
+  if (kind === 'private_key_jwt') {
+    if (!input.publicKeys) {
+      context.addIssue({
+        code: 'custom',
+        path: ['publicKeys'],
+        message: 'Paste the public key your service signs its token requests with',
+      });
+      return z.NEVER;
+    }
+    const keys = parsePublicKeys(input.publicKeys);
+    if (!keys.ok) {
+      context.addIssue({ code: 'custom', path: ['publicKeys'], message: keys.message });
+      return z.NEVER;
+    }
+    return { jwks: keys.value };
+  }
+  if (kind === 'tls_client_auth') {
+    if (!input.certificate) {
+      context.addIssue({
+        code: 'custom',
+        path: ['certificate'],
+        message: 'Paste the client certificate or its SHA-256 thumbprint',
+      });
+      return z.NEVER;
+    }
+    const certificate = parseCertificate(input.certificate);
+    if (!certificate.ok) {
+      context.addIssue({ code: 'custom', path: ['certificate'], message: certificate.message });
+      return z.NEVER;
+    }
+    return certificate.value;
+  }
+  return {};
+}
 
 /** API paths of key material → the form field where the person pasted it. */
 export const CREDENTIAL_MATERIAL_ALIASES = {
@@ -153,13 +170,23 @@ export const CREDENTIAL_MATERIAL_ALIASES = {
   certificateThumbprint: 'certificate',
 };
 
-export const rotateCredentialFormSchema = z.object({
-  graceHours: z.coerce
-    .number('Enter a number of hours')
-    .int('Use whole hours')
-    .min(0, 'Use 0 or more hours')
-    .max(24 * 30, 'At most 30 days (720 hours)'),
-});
+/** Rotating a key-based credential brings the new key or certificate; secrets are generated. */
+export function rotateCredentialFormSchema(kind: string) {
+  return z
+    .object({
+      graceHours: z.coerce
+        .number('Enter a number of hours')
+        .int('Use whole hours')
+        .min(0, 'Use 0 or more hours')
+        .max(24 * 30, 'At most 30 days (720 hours)'),
+      publicKeys: optionalText(20_000),
+      certificate: optionalText(16_384),
+    })
+    .transform((input, context) => {
+      const material = keyMaterial(kind, input, context);
+      return material === z.NEVER ? z.NEVER : { graceHours: input.graceHours, ...material };
+    });
+}
 
 export const decisionFormSchema = z.object({
   comment: optionalText(2000),

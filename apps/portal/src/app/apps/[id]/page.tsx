@@ -289,7 +289,7 @@ function CredentialItem({
       {active && (
         <div className="credential-actions">
           <ActionForm
-            action={rotateCredential.bind(null, appId, credential.id)}
+            action={rotateCredential.bind(null, appId, credential.id, credential.kind)}
             csrf={csrf}
             submitLabel="Rotate"
             pendingLabel="Rotating…"
@@ -305,6 +305,24 @@ function CredentialItem({
               defaultValue="24"
               required
             />
+            {credential.kind === 'private_key_jwt' && (
+              <TextAreaField
+                name="publicKeys"
+                label="New public key"
+                hint="JWK Set, JWK or PEM public key; the old keys keep working during the overlap."
+                rows={4}
+                required
+              />
+            )}
+            {credential.kind === 'tls_client_auth' && (
+              <TextAreaField
+                name="certificate"
+                label="New client certificate"
+                hint="PEM certificate or its SHA-256 thumbprint."
+                rows={4}
+                required
+              />
+            )}
           </ActionForm>
           <ActionForm
             action={revokeCredential.bind(null, appId, credential.id)}
