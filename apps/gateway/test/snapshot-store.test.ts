@@ -108,4 +108,21 @@ describe('SnapshotStore', () => {
     store.apply(change('source.blocked', 6, '192.0.2.1', new Date(Date.now() - 1).toISOString()));
     expect(store.isBlocked('192.0.2.1')).toBe(false);
   });
+
+  it('keeps block changes from events across a snapshot fetched before they committed', () => {
+    const store = new SnapshotStore();
+    const later = new Date(Date.now() + 60_000).toISOString();
+    store.replace(snapshot(3, { blockedSources: [] }));
+    store.apply(change('source.blocked', 4, '198.51.100.1', later));
+    // A refresh that was already in flight answers with version 3: no block in it.
+    store.replace(snapshot(3, { blockedSources: [] }));
+    expect(store.isBlocked('198.51.100.1')).toBe(true);
+    // The snapshot at version 4 carries the block itself; the event is no longer needed.
+    store.replace(snapshot(4, { blockedSources: [{ address: '198.51.100.1', until: later }] }));
+    store.apply(change('source.unblocked', 5, '198.51.100.1'));
+    store.replace(snapshot(4, { blockedSources: [{ address: '198.51.100.1', until: later }] }));
+    expect(store.isBlocked('198.51.100.1')).toBe(false);
+    store.replace(snapshot(5, { blockedSources: [] }));
+    expect(store.isBlocked('198.51.100.1')).toBe(false);
+  });
 });

@@ -40,6 +40,12 @@ export class SnapshotStore {
   #revokedCredentialIds = new Set<string>();
   #revokedJtis = new Map<string, number>();
   #blocks = new Map<string, Block>();
+  /**
+   * Block changes applied from events, by version, until a snapshot at least that new arrives: a
+   * snapshot fetched before such a change committed must not undo it (blocks, unlike revocations,
+   * can be lifted, so they cannot simply be kept beside the snapshot).
+   */
+  #blockChangesAhead: ConfigChangeEventData[] = [];
   #loadedAt: Date | null = null;
 
   get loaded(): boolean {
@@ -97,6 +103,10 @@ export class SnapshotStore {
     this.#subscriptionsByAppApi = byAppApi;
     this.#credentials = credentials;
     this.#blocks = blocks;
+    this.#blockChangesAhead = this.#blockChangesAhead.filter(
+      (change) => change.configVersion > snapshot.configVersion,
+    );
+    for (const change of this.#blockChangesAhead) this.#applyBlockChange(change);
     this.#issuer = snapshot.issuer;
     this.#version = Math.max(this.#version, snapshot.configVersion);
     this.#loadedAt = new Date();
@@ -119,10 +129,9 @@ export class SnapshotStore {
         this.#revokedJtis.set(change.entityId, untilMs);
         break;
       case 'source.blocked':
-        this.#blocks.set(change.entityId, toBlock(change.entityId, untilMs));
-        break;
       case 'source.unblocked':
-        this.#blocks.delete(change.entityId);
+        this.#applyBlockChange(change);
+        this.#blockChangesAhead.push(change);
         break;
       case 'signing_keys.changed':
         break;
@@ -131,6 +140,15 @@ export class SnapshotStore {
     }
     if (immediate && !gap) this.#version = Math.max(this.#version, change.configVersion);
     return gap || !immediate || change.kind === 'credential.revoked';
+  }
+
+  #applyBlockChange(change: ConfigChangeEventData): void {
+    if (change.kind === 'source.unblocked') {
+      this.#blocks.delete(change.entityId);
+      return;
+    }
+    const untilMs = change.until ? Date.parse(change.until) : Number.POSITIVE_INFINITY;
+    this.#blocks.set(change.entityId, toBlock(change.entityId, untilMs));
   }
 
   /** The API whose base path is the longest prefix of the path. */
