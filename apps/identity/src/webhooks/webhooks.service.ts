@@ -15,9 +15,15 @@ export const createWebhookSchema = z.strictObject({
   url: z
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
     .max(2000)
-    .refine((value) => !new URL(value).username && !new URL(value).password, {
-      error: 'must not carry credentials',
-    }),
+    // zod runs this even when the URL check above failed: an unparseable value is already refused.
+    .refine(
+      (value) => {
+        if (!URL.canParse(value)) return true;
+        const url = new URL(value);
+        return !url.username && !url.password;
+      },
+      { error: 'must not carry credentials' },
+    ),
   events: z
     .array(z.union([managementActionSchema, z.literal('*')]))
     .min(1)
