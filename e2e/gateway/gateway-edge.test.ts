@@ -34,7 +34,10 @@ class CountingUpstream {
       req.resume();
       const url = req.url ?? '/';
       this.calls.set(url, (this.calls.get(url) ?? 0) + 1);
-      const cc = new URL(url, 'http://x').searchParams.get('cc');
+      const query = new URL(url, 'http://x').searchParams;
+      const cc = query.get('cc');
+      // `?hints=1`: a 103 Early Hints before the answer (the gateway passes only the final one).
+      if (query.has('hints')) res.writeEarlyHints({ link: '</style.css>; rel=preload' });
       const body = JSON.stringify({
         url,
         n: this.calls.get(url),
@@ -281,6 +284,12 @@ describe('gateway edges: response cache, parser rejections, blocked sources', ()
       expect(anonymous.status).toBe(401);
       expect(anonymous.headers['x-cache']).toBeUndefined();
     });
+  });
+
+  it('passes the final answer after an informational 103 from the upstream', async () => {
+    const reply = await call(`${uncached.basePath}/items/11?hints=1`, keyA);
+    expect(reply.status).toBe(200);
+    expect(JSON.parse(reply.body)).toMatchObject({ url: '/items/11?hints=1' });
   });
 
   describe('requests the HTTP parser refuses', () => {

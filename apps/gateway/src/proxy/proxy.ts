@@ -130,6 +130,8 @@ export class ProxyPolicy {
           if (clientGone) started.abort(new Error('client closed'));
         },
         onResponseStart: (_controller, status, upstreamHeaders) => {
+          // Informational answers (103 Early Hints...) are not passed on; the final one follows.
+          if (status < 200) return;
           context.upstreamMs = performance.now() - started;
           if (status === 502 || status === 503 || status === 504) upstream.breaker.failure();
           else upstream.breaker.success();
