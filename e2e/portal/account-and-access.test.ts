@@ -496,6 +496,21 @@ describe('portal: account security and access management', () => {
     await row.getByText('Webhook').waitFor();
     await row.getByText(/Healthy|Failing/).waitFor();
     await checkPage(sam, '28-siem-sinks');
+
+    // Pause keeps the sink (and its cursor); delete removes it.
+    const name = `SOC hook ${suffix}`;
+    await sam.page
+      .getByRole('form', { name: `Pause ${name}` })
+      .getByRole('button', { name: 'Pause' })
+      .click();
+    await row.getByText('Disabled').waitFor();
+    expect((await fixtures.prisma.siemSink.findFirst({ where: { name } }))?.enabled).toBe(false);
+    await sam.page
+      .getByRole('form', { name: `Delete ${name}` })
+      .getByRole('button', { name: 'Delete' })
+      .click();
+    await expect.poll(() => row.count()).toBe(0);
+    expect(await fixtures.prisma.siemSink.count({ where: { name } })).toBe(0);
     await sam.context.close();
   });
 

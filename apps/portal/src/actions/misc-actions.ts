@@ -92,3 +92,29 @@ export async function createSiemSink(_state: FormState, formData: FormData): Pro
     },
   );
 }
+
+/** Pauses or resumes a sink's export; its cursor stays, so a resumed sink catches up. */
+export async function setSiemSinkEnabled(
+  id: string,
+  enabled: boolean,
+  _state: FormState,
+  formData: FormData,
+): Promise<FormState> {
+  return runAction(formData, { schema: emptyFormSchema }, async () => {
+    await audit(apiPath`/v1/siem/sinks/${id}`, anyObject, { method: 'PATCH', body: { enabled } });
+    refresh();
+    return { status: 'success', message: enabled ? 'Resumed.' : 'Paused.' };
+  });
+}
+
+export async function deleteSiemSink(
+  id: string,
+  _state: FormState,
+  formData: FormData,
+): Promise<FormState> {
+  return runAction(formData, { schema: emptyFormSchema }, async () => {
+    await audit(apiPath`/v1/siem/sinks/${id}`, anyObject, { method: 'DELETE' });
+    refresh();
+    return { status: 'success', message: 'Deleted.' };
+  });
+}

@@ -1,6 +1,6 @@
 import type { Metadata } from 'next';
 import { z } from 'zod';
-import { createSiemSink } from '../../../actions/misc-actions';
+import { createSiemSink, deleteSiemSink, setSiemSinkEnabled } from '../../../actions/misc-actions';
 import { ActionForm } from '../../../components/forms/action-form';
 import { CheckboxGroupField, RadioGroupField, TextField } from '../../../components/forms/fields';
 import { SecurityNav } from '../../../components/security-nav';
@@ -30,9 +30,10 @@ const statusSchema = z.looseObject({
 });
 
 function lagText(lag: unknown): string {
-  if (typeof lag === 'number') return `${lag} events behind`;
+  const events = (count: number) => (count === 1 ? '1 event behind' : `${count} events behind`);
+  if (typeof lag === 'number') return events(lag);
   if (lag && typeof lag === 'object' && 'total' in lag && typeof lag.total === 'number')
-    return `${lag.total} events behind`;
+    return events(lag.total);
   return 'unknown';
 }
 
@@ -73,6 +74,9 @@ export default async function SiemPage() {
                 <th scope="col">Backlog</th>
                 <th scope="col">Last delivery</th>
                 <th scope="col">Last error</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -105,6 +109,28 @@ export default async function SiemPage() {
                         </span>
                       )}
                     </td>
+                    <td>
+                      <div className="row-actions">
+                        <ActionForm
+                          action={setSiemSinkEnabled.bind(null, sink.id, !enabled)}
+                          csrf={csrf}
+                          submitLabel={enabled ? 'Pause' : 'Resume'}
+                          pendingLabel="Saving…"
+                          variant="secondary"
+                          className="compact-form"
+                          label={`${enabled ? 'Pause' : 'Resume'} ${sink.name}`}
+                        />
+                        <ActionForm
+                          action={deleteSiemSink.bind(null, sink.id)}
+                          csrf={csrf}
+                          submitLabel="Delete"
+                          pendingLabel="Deleting…"
+                          variant="danger"
+                          className="compact-form"
+                          label={`Delete ${sink.name}`}
+                        />
+                      </div>
+                    </td>
                   </tr>
                 );
               })}
@@ -112,6 +138,7 @@ export default async function SiemPage() {
           </table>
         </div>
       )}
+      <div className="section-gap" />
       <Section title="Add a sink" id="new-sink-title">
         <NewSinkForm csrf={csrf} />
       </Section>
