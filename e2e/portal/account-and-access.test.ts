@@ -396,6 +396,23 @@ describe('portal: account security and access management', () => {
     await ari.context.close();
   });
 
+  it('lets the application’s team withdraw its own access, and only that', async () => {
+    const sandboxId = await fixtures.subscribe(app, api, { environment: 'sandbox' });
+    const mia = await signIn(developer.email);
+    await mia.page.getByRole('button', { name: 'Sign out' }).waitFor();
+    await mia.page.goto(`/subscriptions/${sandboxId}`);
+    // The team may withdraw; suspending is for the API's approvers.
+    await expect(mia.page.getByRole('form', { name: 'Suspend access' }).count()).resolves.toBe(0);
+    const withdraw = mia.page.getByRole('form', { name: 'Withdraw access' });
+    await withdraw.getByLabel('Why you no longer need it').fill(`Moved to production ${suffix}`);
+    await withdraw.getByRole('button', { name: 'Withdraw access' }).click();
+    await mia.page.getByText('Revoked. The gateway refuses its calls').waitFor();
+    expect(
+      (await fixtures.prisma.subscription.findUnique({ where: { id: sandboxId } }))?.status,
+    ).toBe('revoked');
+    await mia.context.close();
+  });
+
   it('lets a team owner remove a member', async () => {
     const mia = await signIn(developer.email);
     await mia.page.getByRole('button', { name: 'Sign out' }).waitFor();
@@ -568,22 +585,44 @@ describe('portal: account security and access management', () => {
       ).toBeLessThanOrEqual(0);
     }
 
+    await mia.context.close();
+    // The other roles' new pages fit too.
+    for (const [person, path] of [
+      [admin.email, `/admin/apis/${api.slug}`],
+      [security.email, '/security/siem'],
+      [approver.email, `/subscriptions/${subscriptionId}`],
+    ] as const) {
+      const someone = await signIn(person);
+      await someone.page.getByRole('button', { name: 'Sign out' }).waitFor();
+      await someone.page.setViewportSize({ width: 375, height: 800 });
+      await someone.page.goto(path);
+      await someone.page.locator('main h1').first().waitFor();
+      const overflow = Number(
+        await someone.page.evaluate('document.documentElement.scrollWidth - window.innerWidth'),
+      );
+      expect(overflow, `horizontal overflow on ${path}`).toBeLessThanOrEqual(0);
+      await someone.context.close();
+    }
+    const phone = await signIn(developer.email);
+    await phone.page.getByRole('button', { name: 'Sign out' }).waitFor();
+    await phone.page.setViewportSize({ width: 375, height: 800 });
+    await phone.page.goto('/dashboard');
     // The account page is one footer link away on a phone (the header hides the name there).
-    await mia.page
+    await phone.page
       .getByRole('navigation', { name: 'Footer' })
       .getByRole('link', { name: 'Your account' })
       .click();
     // Tab to the enrolment button and press Enter: the QR code and key appear.
-    await mia.page.getByRole('heading', { name: 'Your account', level: 1 }).waitFor();
-    const focused = () => mia.page.evaluate('document.activeElement?.textContent?.trim() ?? ""');
+    await phone.page.getByRole('heading', { name: 'Your account', level: 1 }).waitFor();
+    const focused = () => phone.page.evaluate('document.activeElement?.textContent?.trim() ?? ""');
     for (let presses = 0; presses < 40; presses += 1) {
       if ((await focused()) === 'Set up an authenticator app') break;
-      await mia.page.keyboard.press('Tab');
+      await phone.page.keyboard.press('Tab');
     }
     expect(await focused()).toBe('Set up an authenticator app');
-    await mia.page.keyboard.press('Enter');
-    await mia.page.getByTestId('totp-secret').waitFor();
-    await checkPage(mia, '31-totp-setup-phone');
-    await mia.context.close();
+    await phone.page.keyboard.press('Enter');
+    await phone.page.getByTestId('totp-secret').waitFor();
+    await checkPage(phone, '31-totp-setup-phone');
+    await phone.context.close();
   });
 });
