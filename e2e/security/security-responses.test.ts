@@ -126,10 +126,22 @@ describe('security responses at the gateway', () => {
       await response.body.dump();
       return response.statusCode;
     };
+    const issueToken = async () => {
+      const response = await request(`${identity.url}/oauth2/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic },
+        body: 'grant_type=client_credentials',
+      });
+      expect(response.statusCode).toBe(200);
+      return ((await response.body.json()) as { access_token: string }).access_token;
+    };
     try {
       expect(await status(agent, { 'x-api-key': apiKey.key })).toBe(200);
       expect(await status(agent, { authorization: basic })).toBe(200);
       expect(await tokenStatus()).toBe(200);
+      // Issued before the suspension: it must stop working with its credential, not at its expiry.
+      const bearer = `Bearer ${await issueToken()}`;
+      expect(await status(agent, { authorization: bearer })).toBe(200);
 
       const until1 = new Date(Date.now() + 600_000).toISOString();
       const keyResponse = newEventId();
@@ -150,12 +162,14 @@ describe('security responses at the gateway', () => {
       }
       expect(await until(401, () => status(agent, { 'x-api-key': apiKey.key }), 1_500)).toBe(401);
       expect(await until(401, () => status(agent, { authorization: basic }), 1_500)).toBe(401);
+      expect(await until(401, () => status(agent, { authorization: bearer }), 1_500)).toBe(401);
       expect(await tokenStatus()).toBe(401);
 
       expect(await respond('DELETE', keyResponse)).toBe(204);
       expect(await respond('DELETE', clientResponse)).toBe(204);
       expect(await until(200, () => status(agent, { 'x-api-key': apiKey.key }), 1_500)).toBe(200);
       expect(await until(200, () => status(agent, { authorization: basic }), 1_500)).toBe(200);
+      expect(await until(200, () => status(agent, { authorization: bearer }), 1_500)).toBe(200);
       expect(await tokenStatus()).toBe(200);
     } finally {
       await agent.close();

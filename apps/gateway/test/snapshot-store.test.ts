@@ -125,4 +125,17 @@ describe('SnapshotStore', () => {
     store.replace(snapshot(5, { blockedSources: [] }));
     expect(store.isBlocked('198.51.100.1')).toBe(false);
   });
+
+  it('withdraws credentials revoked by event or listed in the snapshot, until restored', () => {
+    const store = new SnapshotStore();
+    store.replace(snapshot(3, { withdrawnCredentialIds: ['cred-suspended'] }));
+    expect(store.isCredentialWithdrawn('cred-suspended')).toBe(true);
+    expect(store.isCredentialWithdrawn('cred-1')).toBe(false);
+    store.apply(change('credential.revoked', 4, 'cred-1'));
+    expect(store.isCredentialWithdrawn('cred-1')).toBe(true);
+    // The suspension lifted: the next snapshot no longer lists it; the revocation stays.
+    store.replace(snapshot(5, { withdrawnCredentialIds: [] }));
+    expect(store.isCredentialWithdrawn('cred-suspended')).toBe(false);
+    expect(store.isCredentialWithdrawn('cred-1')).toBe(true);
+  });
 });

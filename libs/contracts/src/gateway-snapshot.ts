@@ -130,6 +130,11 @@ export const gatewaySnapshotSchema = z.strictObject({
   blockedSources: z.array(
     z.strictObject({ address: z.string(), until: z.iso.datetime({ offset: true }) }),
   ),
+  /**
+   * Credentials (of any kind) that are suspended, or revoked recently enough that tokens issued
+   * to them may still be unexpired: gateways refuse those tokens by their `credential_id` claim.
+   */
+  withdrawnCredentialIds: z.array(z.string()).default([]),
 });
 export type GatewaySnapshot = z.infer<typeof gatewaySnapshotSchema>;
 
@@ -150,6 +155,8 @@ export const accessTokenClaimsSchema = z.object({
   app_id: z.string(),
   team_id: z.string(),
   env: environmentSchema,
+  /** The credential the client authenticated with: its revocation or suspension ends the token. */
+  credential_id: z.string().optional(),
   cnf: z.object({ 'x5t#S256': z.string() }).optional(),
 });
 export type AccessTokenClaims = z.infer<typeof accessTokenClaimsSchema>;

@@ -118,6 +118,14 @@ export class BearerJwtVerifier {
         'The token has been revoked.',
       );
     }
+    if (claims.credential_id !== undefined && store.isCredentialWithdrawn(claims.credential_id)) {
+      throw bearerChallenge(
+        401,
+        'revoked_credential',
+        'invalid_token',
+        'The credential this token was issued to has been revoked or suspended.',
+      );
+    }
     const bound = claims.cnf?.['x5t#S256'];
     if (bound !== undefined) {
       const certificate = clientCertificate();

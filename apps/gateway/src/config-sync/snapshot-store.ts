@@ -38,6 +38,7 @@ export class SnapshotStore {
   #subscriptionsByAppApi = new Map<string, GatewaySubscription[]>();
   #credentials = new Map<string, GatewayCredential[]>();
   #revokedCredentialIds = new Set<string>();
+  #withdrawnCredentialIds = new Set<string>();
   #revokedJtis = new Map<string, number>();
   #blocks = new Map<string, Block>();
   /**
@@ -103,6 +104,7 @@ export class SnapshotStore {
     this.#subscriptionsByAppApi = byAppApi;
     this.#credentials = credentials;
     this.#blocks = blocks;
+    this.#withdrawnCredentialIds = new Set(snapshot.withdrawnCredentialIds);
     this.#blockChangesAhead = this.#blockChangesAhead.filter(
       (change) => change.configVersion > snapshot.configVersion,
     );
@@ -183,6 +185,13 @@ export class SnapshotStore {
 
   isCredentialRevoked(credentialId: string): boolean {
     return this.#revokedCredentialIds.has(credentialId);
+  }
+
+  /** Revoked (by event, or in the snapshot) or suspended: tokens issued to it no longer count. */
+  isCredentialWithdrawn(credentialId: string): boolean {
+    return (
+      this.#revokedCredentialIds.has(credentialId) || this.#withdrawnCredentialIds.has(credentialId)
+    );
   }
 
   isTokenRevoked(jti: string): boolean {

@@ -10,6 +10,7 @@ import type { PrismaClient } from '@portcullis/db';
 import { CONFIG, LOGGER, PRISMA } from '@portcullis/nest-service';
 import type { Logger } from 'pino';
 import type { IdentityConfig } from '../config.js';
+import { MAX_TOKEN_LIFETIME_SECONDS } from '../signing-keys/signing-keys.service.js';
 
 /** How long credentials the sweep marked expired stay in the snapshot (as `expired`). */
 const EXPIRED_VISIBLE_MS = 7 * 24 * 60 * 60 * 1000;
@@ -48,36 +49,51 @@ export class GatewaySnapshotBuilder {
           orderBy: { id: 'desc' },
           select: { id: true },
         });
-        const [apis, subscriptions, credentials, revokedTokens, blocks] = await Promise.all([
-          tx.api.findMany({ include: { routes: true, plans: true }, orderBy: { id: 'asc' } }),
-          tx.subscription.findMany({
-            where: { status: { in: ['approved', 'suspended'] } },
-            orderBy: { id: 'asc' },
-          }),
-          tx.credential.findMany({
-            where: {
-              kind: { in: ['api_key', 'client_secret'] },
-              secretHash: { not: null },
-              OR: [
-                { status: 'active' },
-                // Swept to `expired` recently: gateways still name the reason (expired_credential)
-                // instead of treating the key as unknown.
-                {
-                  status: 'expired',
-                  OR: [
-                    { expiresAt: { gt: expiredSince(now) } },
-                    { graceUntil: { gt: expiredSince(now) } },
-                  ],
-                },
-              ],
-            },
-            orderBy: { id: 'asc' },
-          }),
-          tx.revokedToken.findMany({ where: { expiresAt: { gt: now } } }),
-          tx.sourceBlock.findMany({
-            where: { liftedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] },
-          }),
-        ]);
+        const [apis, subscriptions, credentials, revokedTokens, blocks, withdrawn] =
+          await Promise.all([
+            tx.api.findMany({ include: { routes: true, plans: true }, orderBy: { id: 'asc' } }),
+            tx.subscription.findMany({
+              where: { status: { in: ['approved', 'suspended'] } },
+              orderBy: { id: 'asc' },
+            }),
+            tx.credential.findMany({
+              where: {
+                kind: { in: ['api_key', 'client_secret'] },
+                secretHash: { not: null },
+                OR: [
+                  { status: 'active' },
+                  // Swept to `expired` recently: gateways still name the reason (expired_credential)
+                  // instead of treating the key as unknown.
+                  {
+                    status: 'expired',
+                    OR: [
+                      { expiresAt: { gt: expiredSince(now) } },
+                      { graceUntil: { gt: expiredSince(now) } },
+                    ],
+                  },
+                ],
+              },
+              orderBy: { id: 'asc' },
+            }),
+            tx.revokedToken.findMany({ where: { expiresAt: { gt: now } } }),
+            tx.sourceBlock.findMany({
+              where: { liftedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] },
+            }),
+            // Tokens live at most MAX_TOKEN_LIFETIME_SECONDS: older revocations cannot matter.
+            tx.credential.findMany({
+              where: {
+                OR: [
+                  { status: 'suspended' },
+                  {
+                    status: 'revoked',
+                    revokedAt: { gt: new Date(now.getTime() - MAX_TOKEN_LIFETIME_SECONDS * 1000) },
+                  },
+                ],
+              },
+              select: { id: true },
+              orderBy: { id: 'asc' },
+            }),
+          ]);
         const appIds = [...new Set(subscriptions.map((s) => s.applicationId))];
         const applications = await tx.application.findMany({
           where: { id: { in: appIds } },
@@ -90,6 +106,7 @@ export class GatewaySnapshotBuilder {
           credentials,
           revokedTokens,
           blocks,
+          withdrawn,
           applications,
         };
       },
@@ -151,6 +168,7 @@ export class GatewaySnapshotBuilder {
         expiresAt: t.expiresAt.toISOString(),
       })),
       blockedSources: blockedSources(data.blocks),
+      withdrawnCredentialIds: data.withdrawn.map((c) => c.id),
     };
     // Validate what leaves: a gateway must never receive something it cannot parse.
     return gatewaySnapshotSchema.parse(snapshot);

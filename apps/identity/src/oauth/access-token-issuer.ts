@@ -43,6 +43,7 @@ export class AccessTokenIssuer {
       app_id: client.credential.applicationId,
       team_id: client.credential.teamId,
       env: client.credential.environment,
+      credential_id: client.credential.id,
       ...(client.certificateThumbprint
         ? { cnf: { 'x5t#S256': client.certificateThumbprint } }
         : {}),
