@@ -78,12 +78,17 @@ export async function createGatewayServer(
         }
         void pipeline.handle(randomUUID(), request, response);
       };
-      return tls
+      const server = tls
         ? createHttpsServer(
             { key: tls.key, cert: tls.cert, requestCert: true, rejectUnauthorized: false },
             listener,
           )
         : createServer(listener);
+      // Fastify's defaults (it sets them only on servers it creates itself): keep-alive outlasts
+      // the usual 60 s load-balancer idle timeout, so a balancer never reuses a connection the
+      // gateway is closing. Node's own headersTimeout (60 s) still bounds slow headers.
+      server.keepAliveTimeout = 72_000;
+      return server;
     },
     trustProxy: false,
     // Our own id for every request: the access event and the upstream must not trust a client's.
