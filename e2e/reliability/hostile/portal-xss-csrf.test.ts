@@ -185,6 +185,20 @@ describe('portal: stored XSS payloads render inert, CSRF is refused', () => {
     return { page, dialogs };
   }
 
+  /** What a page holds that a payload could have turned into: run it after the page loaded. */
+  const PROBE = `(() => ({
+    marker: window.__xss ?? null,
+    injected: Array.from(document.querySelectorAll(${JSON.stringify(INJECTED_ELEMENTS)})).map((e) => e.outerHTML.slice(0, 120)),
+    scripts: Array.from(document.scripts).filter((s) => s.text.includes('__xss') && !s.text.includes('self.__next')).length,
+    text: document.body.innerText,
+  }))()`;
+  interface Probed {
+    marker: unknown;
+    injected: string[];
+    scripts: number;
+    text: string;
+  }
+
   it('renders every payload as text on every page that shows it', async () => {
     const failures: string[] = [];
     let payloadsShown = 0;
@@ -195,12 +209,7 @@ describe('portal: stored XSS payloads render inert, CSRF is refused', () => {
       const csp = response?.headers()['content-security-policy'] ?? '';
       // Let anything injected run: event handlers fire on load, srcdoc frames load async.
       await page.waitForTimeout(300);
-      const found = (await page.evaluate(`(() => ({
-        marker: window.__xss ?? null,
-        injected: Array.from(document.querySelectorAll(${JSON.stringify(INJECTED_ELEMENTS)})).map((e) => e.outerHTML.slice(0, 120)),
-        scripts: Array.from(document.scripts).filter((s) => s.text.includes('__xss') && !s.text.includes('self.__next')).length,
-        text: document.body.innerText,
-      }))()`)) as { marker: unknown; injected: string[]; scripts: number; text: string };
+      const found = (await page.evaluate(PROBE)) as Probed;
       const shown = PAYLOADS.filter((payload) => found.text.includes(payload.slice(0, 40))).length;
       payloadsShown += shown;
       const where = `${visit.as} ${visit.path()}`;
@@ -224,6 +233,15 @@ describe('portal: stored XSS payloads render inert, CSRF is refused', () => {
       gotThrough: failures.filter((failure) => !failure.includes('nothing was tested')).length,
       detail: `${PAYLOADS.length} payloads (script, img onerror, javascript: URL, SVG, srcdoc, template/markdown) in names, descriptions, justification, comment, display name, OpenAPI document; ${visits.length} pages in Chromium`,
     });
+    // Positive control: had a payload become markup, the probe would have seen it.
+    const { page } = await personPage(hostileDev.token);
+    await page.goto(`/apps/${seeded.appIds[1]}`, { waitUntil: 'load' });
+    await page.evaluate(
+      `document.body.insertAdjacentHTML('beforeend', ${JSON.stringify(PAYLOADS[1])})`,
+    );
+    const control = (await page.evaluate(PROBE)) as Probed;
+    await page.context().close();
+    expect(control.injected.length, 'the probe must see an injected element').toBeGreaterThan(0);
     expect(failures).toEqual([]);
     expect(payloadsShown).toBeGreaterThan(visits.length);
   }, 180_000);
