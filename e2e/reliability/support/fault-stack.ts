@@ -3,7 +3,9 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { TOPICS } from '@portcullis/contracts';
 import { createPrismaClient, type PrismaClient } from '@portcullis/db';
+import { createKafka } from '@portcullis/kafka';
 import { request } from 'undici';
 import { onTestFailed } from 'vitest';
 import {
@@ -25,19 +27,46 @@ export interface AuditReplicaOptions {
   accept?: (readiness: Readiness) => boolean;
 }
 
-/** The real audit service, from its build, on a free port, ingesting with its own consumer group. */
+/** A fresh audit consumer group, positioned at the end of the access topic (see below). */
+export async function newAuditGroup(
+  name: string,
+  brokers = process.env.KAFKA_BROKERS!,
+): Promise<string> {
+  const groupId = `e2e-${name}-${randomBytes(4).toString('hex')}`;
+  const admin = createKafka({ brokers: brokers.split(','), clientId: 'e2e-faults-admin' }).admin();
+  await admin.connect();
+  try {
+    // A new audit group reads everything Kafka retains; the test broker keeps earlier runs'
+    // events, so start at the end: only what the test publishes from now on counts.
+    const ends = await admin.fetchTopicOffsets(TOPICS.accessEvents);
+    await admin.setOffsets({
+      groupId,
+      topic: TOPICS.accessEvents,
+      partitions: ends.map((end) => ({ partition: end.partition, offset: end.high })),
+    });
+  } finally {
+    await admin.disconnect();
+  }
+  return groupId;
+}
+
+/**
+ * The real audit service, from its build, on a free port, ingesting access events only, with a
+ * consumer group of its own (positioned at the topic's end) unless one is given.
+ */
 export async function startAuditReplica(options: AuditReplicaOptions): Promise<AppProcess> {
   const port = await freePort();
+  const brokers = options.env?.KAFKA_BROKERS ?? process.env.KAFKA_BROKERS!;
   const audit = startApp(
     'audit',
     options.name,
     {
       DATABASE_URL: process.env.DATABASE_URL!,
-      KAFKA_BROKERS: process.env.KAFKA_BROKERS!,
+      KAFKA_BROKERS: brokers,
       REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
       AUDIT_PORT: String(port),
-      AUDIT_CONSUMER_GROUP:
-        options.consumerGroup ?? `e2e-${options.name}-${randomBytes(4).toString('hex')}`,
+      AUDIT_CONSUMER_GROUP: options.consumerGroup ?? (await newAuditGroup(options.name, brokers)),
+      AUDIT_INGEST_TOPICS: TOPICS.accessEvents,
       SPOOL_DIR: mkdtempSync(join(tmpdir(), 'e2e-audit-spool-')),
       ...options.env,
     },

@@ -40,10 +40,6 @@ export class TrafficDriver {
 
   constructor(private readonly options: TrafficOptions) {}
 
-  get sent(): number {
-    return this.#issued;
-  }
-
   async run(): Promise<TrafficResult> {
     const pool = new Pool(this.options.origin, {
       connections: this.options.concurrency,
