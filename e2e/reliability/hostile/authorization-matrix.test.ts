@@ -20,9 +20,9 @@ import { recordFinding } from '../support/reliability-report.js';
  * Who may call what, written down route by route, against the real identity, audit and portal.
  * The route lists come from the services themselves (OpenAPI documents, the portal's build
  * manifest): a route added without an entry here fails the test until someone decides who may
- * call it. identity's user roles are covered route by route in
- * apps/identity/test/authorization/route-matrix.test.ts; here identity is called anonymously and
- * with every service token, which that matrix does not do.
+ * call it. identity is called anonymously, with every service token and as every person (with
+ * random ids: what the role guards decide); apps/identity/test/authorization/route-matrix.test.ts
+ * goes further for people, with real teams, applications and subscriptions.
  */
 const SERVICES = ['anon', 'svcGateway', 'svcAudit', 'svcPortal'] as const;
 const PEOPLE = ['dev', 'apThis', 'apOther', 'sec', 'admin'] as const;
@@ -126,6 +126,43 @@ const IDENTITY: Record<string, ServiceExpectation> = {
     ].map((route) => [route, servicesRefused]),
   ),
 };
+
+// ---- identity: every person on every documented route ----
+
+type People = Record<(typeof PEOPLE)[number], number>;
+/**
+ * Routes whose role guard tells people apart. Called with random ids and an empty body, every
+ * other route must answer all five people alike (a role check there would make them differ, and
+ * fail the test until it is written down here). Guards run before validation, so a refused role
+ * is 403 whatever the body; the allowed ones meet validation (400) or the missing id (404).
+ */
+const people = (allowed: (typeof PEOPLE)[number][], status: number, others = 403): People =>
+  Object.fromEntries(
+    PEOPLE.map((person) => [person, allowed.includes(person) ? status : others]),
+  ) as People;
+const IDENTITY_PEOPLE: Record<string, People> = {
+  // The gateway's feed: its service token only.
+  'GET /v1/gateway/snapshot': people([], 403),
+  'PUT /v1/security/responses/{id}': people(['sec', 'admin'], 400),
+  'GET /v1/security/responses/{id}': people(['sec', 'admin'], 404),
+  'DELETE /v1/security/responses/{id}': people(['sec', 'admin'], 404),
+  'GET /v1/security/blocks': people(['sec', 'admin'], 200),
+  'POST /v1/security/blocks': people(['sec', 'admin'], 400),
+  'DELETE /v1/security/blocks/{id}': people(['sec', 'admin'], 404),
+  'GET /v1/users': people(['sec', 'admin'], 200),
+  'GET /v1/users/{id}': people(['sec', 'admin'], 404),
+  // Changing people: admins only (security reads them).
+  'POST /v1/users/{id}/password-reset': people(['admin'], 404),
+  'POST /v1/users/{id}/roles': people(['admin'], 400),
+  'DELETE /v1/users/{id}/roles/{assignmentId}': people(['admin'], 404),
+  'POST /v1/apis': people(['admin'], 400),
+  'DELETE /v1/apis/{slug}': people(['admin'], 404),
+  // Approvers (of any API: the slug decides after the guard), admins and security.
+  'GET /v1/apis/{slug}/consumers': people(['apThis', 'apOther', 'sec', 'admin'], 404),
+  'GET /v1/approvals': people(['apThis', 'apOther', 'admin'], 200),
+};
+/** Not called with people's tokens: it would end the session the other tests use. */
+const NOT_CALLED_BY_PEOPLE = new Set(['DELETE /v1/sessions/current']);
 
 // ---- audit: every role on every documented route ----
 
@@ -545,6 +582,50 @@ describe('authorization: every route × every role', () => {
       coverage: { unlisted: [], stale: [] },
       mismatches: [],
     });
+  });
+
+  it('identity: every person on every documented route', async () => {
+    const operations = (await documentedOperations(identity.url)).filter(
+      (operation) => !NOT_CALLED_BY_PEOPLE.has(`${operation.method} ${operation.path}`),
+    );
+    const mismatches: string[] = [];
+    const seen = new Set<string>();
+    for (const operation of operations) {
+      const key = `${operation.method} ${operation.path}`;
+      seen.add(key);
+      const path = operation.path.replace(/\{[^}]+\}/g, () => randomUUID());
+      const actual = {} as People;
+      for (const person of PEOPLE) {
+        const response = await callJson(`${identity.url}${path}`, {
+          method: operation.method,
+          token: cast[person].token,
+          body: ['POST', 'PUT', 'PATCH', 'DELETE'].includes(operation.method) ? {} : undefined,
+        });
+        actual[person] = response.status;
+        if (response.status >= 400 && !response.contentType.includes('json')) {
+          mismatches.push(`${key} as ${person}: ${response.contentType} is not a problem`);
+        }
+      }
+      const expected = IDENTITY_PEOPLE[key];
+      const statuses = new Set(Object.values(actual));
+      if (expected ? JSON.stringify(actual) !== JSON.stringify(expected) : statuses.size !== 1) {
+        mismatches.push(
+          `${key}: expected ${expected ? JSON.stringify(expected) : 'the same answer for everyone'}, got ${JSON.stringify(actual)}`,
+        );
+      } else if (!expected && (statuses.has(401) || statuses.has(403))) {
+        mismatches.push(`${key}: refuses every person (${[...statuses].join()})`);
+      }
+    }
+    const stale = Object.keys(IDENTITY_PEOPLE).filter((key) => !seen.has(key));
+    recordFinding({
+      kind: 'hostile',
+      name: 'Authorization: identity routes × every person',
+      inputsTried: operations.length * PEOPLE.length,
+      gotThrough: mismatches.length,
+      detail:
+        'developer, approver of this / another API, security, admin with random ids: role-guarded routes as the table says, every other route alike for all',
+    });
+    expect({ stale, mismatches }).toEqual({ stale: [], mismatches: [] });
   });
 
   it('audit: every role on every documented route', async () => {
