@@ -625,4 +625,47 @@ describe('portal: account security and access management', () => {
     await checkPage(phone, '31-totp-setup-phone');
     await phone.context.close();
   });
+
+  it('has an approver enrol a second factor at sign-in when the platform requires one', async () => {
+    const strictIdentity = await startIdentityProcess('portal-access-identity-mfa', {
+      IDENTITY_REQUIRE_MFA: 'true',
+    });
+    const strictPortal = await startPortalProcess({
+      IDENTITY_URL: strictIdentity.url,
+      AUDIT_URL: audit.url,
+    });
+    try {
+      const rae = { name: `Rae Reviewer ${suffix}`, email: `rae-${suffix}@example.test` };
+      const raeId = await signUpThroughApi(rae);
+      await fixtures.prisma.roleAssignment.create({ data: { userId: raeId, role: 'approver' } });
+      const person = await newPerson(browser, strictPortal.url);
+      await person.page.goto('/sign-in');
+      await person.page.getByLabel('Email').fill(rae.email);
+      await person.page.getByLabel('Password').fill(password);
+      await person.page.getByRole('button', { name: 'Sign in' }).click();
+      await person.page.getByRole('heading', { name: 'Set up two-factor sign-in' }).waitFor();
+      await checkPage(person, '32-mfa-enrolment-required');
+      // Nothing else is reachable before the second factor.
+      await person.page.goto('/approvals');
+      await person.page.getByRole('heading', { name: 'Sign in to Portcullis' }).waitFor();
+      await person.page.goBack();
+      await person.page.getByRole('heading', { name: 'Set up two-factor sign-in' }).waitFor();
+
+      await person.page.getByRole('button', { name: 'Set up an authenticator app' }).click();
+      const secret = (await person.page.getByTestId('totp-secret').textContent())?.trim() ?? '';
+      const form = person.page.getByRole('form', { name: 'Confirm two-factor sign-in' });
+      await form.getByLabel('6-digit code').fill(await new Authenticator(secret).nextCode());
+      await form.getByRole('button', { name: 'Turn on two-factor sign-in' }).click();
+      await person.page.getByText('Two-factor sign-in is on.').waitFor();
+      await person.page.getByRole('link', { name: 'Continue' }).click();
+      await person.page
+        .getByRole('navigation', { name: 'Main' })
+        .getByRole('link', { name: 'Approvals', exact: true })
+        .waitFor();
+      await person.context.close();
+    } finally {
+      await strictPortal.stop();
+      await strictIdentity.stop();
+    }
+  }, 150_000);
 });

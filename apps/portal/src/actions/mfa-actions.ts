@@ -7,6 +7,7 @@ import { runAction } from '../forms/run-action';
 import { emptyFormSchema, mfaFormSchema } from '../forms/schemas';
 import { identity } from '../server/backend';
 import { anyObject } from '../server/models';
+import { mfaSatisfied } from '../server/session';
 
 const enrolmentSchema = z.looseObject({ secret: z.string().min(1), otpauthUri: z.string() });
 
@@ -43,6 +44,8 @@ export async function confirmTotpEnrolment(
       method: 'POST',
       body: { code: input.code },
     });
+    // The code also proved this session's second factor (identity marks it verified).
+    await mfaSatisfied();
     return {
       status: 'success',
       message: 'Two-factor sign-in is on. From your next sign-in, Portcullis asks for a code.',

@@ -36,7 +36,11 @@ export async function signIn(_state: FormState, formData: FormData): Promise<For
     });
     await startSession(session.token, session.expiresAt, session.mfaRequired);
     const next = safeReturnPath(input.next);
-    destination = session.mfaRequired ? `/sign-in/mfa?next=${encodeURIComponent(next)}` : next;
+    // Roles that must use a second factor but have none yet enrol right here, before anything else.
+    const enrol = session.mfaEnrolmentRequired ? '&enrol=1' : '';
+    destination = session.mfaRequired
+      ? `/sign-in/mfa?next=${encodeURIComponent(next)}${enrol}`
+      : next;
   });
   if (state.status !== 'success') {
     // One message for wrong email and wrong password alike.

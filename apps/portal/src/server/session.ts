@@ -65,7 +65,10 @@ export async function startSession(
 }
 
 export async function mfaSatisfied(): Promise<void> {
-  (await cookies()).delete(MFA_PENDING_COOKIE);
+  const store = await cookies();
+  // Only when set: touching cookies in a server action makes Next.js re-render the page, which
+  // would replace one-shot results (recovery codes) on the account page.
+  if (store.get(MFA_PENDING_COOKIE)) store.delete(MFA_PENDING_COOKIE);
 }
 
 export async function endSession(): Promise<void> {

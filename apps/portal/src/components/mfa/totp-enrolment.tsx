@@ -18,11 +18,18 @@ import { QrCode } from '../qr-code';
  * TOTP enrolment in two steps: start (identity makes a secret and shows it this once), then
  * confirm with a code from the app. The secret lives only in this component's state.
  */
-export function TotpEnrolment({ csrf }: { csrf: string }) {
+export function TotpEnrolment({
+  csrf,
+  doneHref = '/account',
+}: {
+  csrf: string;
+  /** Where "Continue" leads once enrolled (the sign-in step passes the page asked for). */
+  doneHref?: string;
+}) {
   const [state, start, pending] = useActionState(startTotpEnrolment, idleFormState);
   const secret = state.status === 'success' ? state.result?.totpSecret : null;
   const uri = state.status === 'success' ? state.result?.otpauthUri : null;
-  if (secret && uri) return <TotpSetup secret={secret} uri={uri} csrf={csrf} />;
+  if (secret && uri) return <TotpSetup secret={secret} uri={uri} csrf={csrf} doneHref={doneHref} />;
   return (
     <form action={start} aria-label="Set up two-factor sign-in" className={formStyles.form}>
       <input type="hidden" name="csrf" value={csrf} />
@@ -45,7 +52,17 @@ export function TotpEnrolment({ csrf }: { csrf: string }) {
 }
 
 /** The QR code, the key for manual entry and the confirmation, all replaced once confirmed. */
-function TotpSetup({ secret, uri, csrf }: { secret: string; uri: string; csrf: string }) {
+function TotpSetup({
+  secret,
+  uri,
+  csrf,
+  doneHref,
+}: {
+  secret: string;
+  uri: string;
+  csrf: string;
+  doneHref: string;
+}) {
   return (
     <ActionForm
       action={confirmTotpEnrolment}
@@ -53,7 +70,7 @@ function TotpSetup({ secret, uri, csrf }: { secret: string; uri: string; csrf: s
       submitLabel="Turn on two-factor sign-in"
       pendingLabel="Checking…"
       label="Confirm two-factor sign-in"
-      successContent={(state) => <EnrolmentDone state={state} />}
+      successContent={(state) => <EnrolmentDone state={state} doneHref={doneHref} />}
     >
       <h3>1. Add Portcullis to your authenticator app</h3>
       <p>Scan this code with the app.</p>
@@ -89,7 +106,7 @@ function TotpSetup({ secret, uri, csrf }: { secret: string; uri: string; csrf: s
   );
 }
 
-function EnrolmentDone({ state }: { state: FormState }) {
+function EnrolmentDone({ state, doneHref }: { state: FormState; doneHref: string }) {
   return (
     <div className="totp-setup">
       <p role="status" className={formStyles.successMessage}>
@@ -97,9 +114,10 @@ function EnrolmentDone({ state }: { state: FormState }) {
       </p>
       <RecoveryCodes state={state} />
       <p>
-        <Link className="button button-secondary" href="/account">
-          Done
-        </Link>
+        {/* A full page load: the session just changed, nothing prefetched before may be reused. */}
+        <a className="button button-primary" href={doneHref}>
+          Continue
+        </a>
       </p>
     </div>
   );

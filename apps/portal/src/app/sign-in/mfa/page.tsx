@@ -2,6 +2,7 @@ import type { Metadata } from 'next';
 import { verifyMfa } from '../../../actions/session-actions';
 import { ActionForm } from '../../../components/forms/action-form';
 import { HiddenField, TextField } from '../../../components/forms/fields';
+import { TotpEnrolment } from '../../../components/mfa/totp-enrolment';
 import { safeReturnPath } from '../../../lib/return-path';
 import { csrfToken } from '../../../server/session';
 
@@ -12,7 +13,21 @@ export default async function MfaPage({
 }: {
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
-  const next = safeReturnPath((await searchParams).next);
+  const params = await searchParams;
+  const next = safeReturnPath(params.next);
+  const csrf = await csrfToken();
+  if (params.enrol === '1') {
+    return (
+      <section className="container page auth-page" aria-labelledby="page-title">
+        <h1 id="page-title">Set up two-factor sign-in</h1>
+        <p className="lead">
+          Your role approves access or sees the audit trail, so this installation asks for a second
+          factor. Add Portcullis to an authenticator app on your phone to continue.
+        </p>
+        <TotpEnrolment csrf={csrf} doneHref={next} />
+      </section>
+    );
+  }
   return (
     <section className="container page auth-page" aria-labelledby="page-title">
       <h1 id="page-title">Two-factor verification</h1>
@@ -20,12 +35,7 @@ export default async function MfaPage({
         Your role needs a second factor. Open your authenticator app and enter the current 6-digit
         code for Portcullis.
       </p>
-      <ActionForm
-        action={verifyMfa}
-        csrf={await csrfToken()}
-        submitLabel="Verify"
-        pendingLabel="Verifying…"
-      >
+      <ActionForm action={verifyMfa} csrf={csrf} submitLabel="Verify" pendingLabel="Verifying…">
         <HiddenField name="next" value={next} />
         <TextField
           name="code"
