@@ -167,7 +167,14 @@ describe('credential sweep', () => {
     ]);
     const row = await prisma.credential.findUniqueOrThrow({ where: { id: client.credentialId } });
     expect(row).toMatchObject({ status: 'active', suspendedUntil: null });
-    expect((await token()).status).toBe(200);
+    // Either replica may have lifted it; the other sees the change within its cache's staleness
+    // bound (TOKEN_CACHE_MAX_STALENESS_MS), so poll for a little longer than that.
+    let status = (await token()).status;
+    for (let attempt = 0; status !== 200 && attempt < 20; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      status = (await token()).status;
+    }
+    expect(status).toBe(200);
     const lifted = await events.waitFor(
       (event) =>
         event.data.action === 'credential.suspension_lifted' &&
