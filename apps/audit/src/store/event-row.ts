@@ -1,5 +1,6 @@
 import type { KnownEvent } from '@portcullis/contracts';
 import type { AuditRowContent } from '../integrity/row-hash.js';
+import { jsonHasNul } from './copy-text.js';
 
 /** Event types the audit store keeps (config changes are for gateways only). */
 export const STORED_EVENT_TYPES = ['gateway.access', 'identity.management', 'audit.alert'] as const;
@@ -92,6 +93,7 @@ const ESCAPED_NUL = '\\u0000';
 export function unstorableReason(row: AuditRowContent, raw?: Buffer | string): string | null {
   if (Number.isNaN(row.time.getTime())) return 'time is not a valid instant';
   if (raw !== undefined && !raw.includes(ESCAPED_NUL)) return null;
-  if (JSON.stringify(row).includes(ESCAPED_NUL)) return 'contains a NUL character (U+0000)';
+  // Only a real `\u0000` escape is a NUL; the text `\\u0000` (a backslash, then u0000) is fine.
+  if (jsonHasNul(JSON.stringify(row))) return 'contains a NUL character (U+0000)';
   return null;
 }
