@@ -1,25 +1,32 @@
-import { startService } from '@portcullis/nest-service';
+import { startService, type ServiceOptions } from '@portcullis/nest-service';
 import type { Logger } from 'pino';
 import { IdentityModule } from './identity.module.js';
 import type { IdentityConfig } from './config.js';
+import { TokenFastPath } from './oauth/token-fast-path.js';
+
+/** How identity is assembled, shared by the entry point and the tests that start it in-process. */
+export function identityServiceOptions(config: IdentityConfig, logger: Logger): ServiceOptions {
+  return {
+    module: IdentityModule.forRoot(config, logger),
+    serviceName: 'identity',
+    logger,
+    host: config.HOST,
+    port: config.IDENTITY_PORT,
+    interceptRequests: (app) => app.get(TokenFastPath).intercept,
+    openapi: {
+      title: 'Portcullis identity',
+      description: 'OAuth2 authorization server and management API.',
+      version: '1',
+    },
+  };
+}
 
 export async function runIdentityServer(
   config: IdentityConfig,
   logger: Logger,
   telemetry: { shutdown(): Promise<void> },
 ): Promise<void> {
-  const app = await startService({
-    module: IdentityModule.forRoot(config, logger),
-    serviceName: 'identity',
-    logger,
-    host: config.HOST,
-    port: config.IDENTITY_PORT,
-    openapi: {
-      title: 'Portcullis identity',
-      description: 'OAuth2 authorization server and management API.',
-      version: '1',
-    },
-  });
+  const app = await startService(identityServiceOptions(config, logger));
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'shutting down');
     await app.close();

@@ -1,6 +1,7 @@
 import { ConfigError } from '@portcullis/config';
 import { createLogger, startTelemetry } from '@portcullis/telemetry';
 import { loadIdentityConfig } from './config.js';
+import { TOKEN_PATH } from './oauth/issuer.js';
 
 // Telemetry starts before the server modules load, so their http and pg calls are instrumented.
 let config;
@@ -11,7 +12,11 @@ try {
   console.error(`identity: ${error.message}`);
   process.exit(78);
 }
-const telemetry = await startTelemetry({ serviceName: 'portcullis-identity' });
+// The token endpoint's fast path makes its own server spans.
+const telemetry = await startTelemetry({
+  serviceName: 'portcullis-identity',
+  ownServerSpanPaths: [TOKEN_PATH],
+});
 const logger = createLogger({ name: 'identity', level: config.LOG_LEVEL });
 const { runIdentityServer } = await import('./identity-server.js');
 await runIdentityServer(config, logger, telemetry);

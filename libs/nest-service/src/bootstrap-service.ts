@@ -1,5 +1,12 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type RequestListener,
+  type ServerResponse,
+} from 'node:http';
 import { type DynamicModule, type INestApplication, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -21,22 +28,53 @@ export interface ServiceOptions {
   /** Called on the document before it is served, to add what decorators cannot express. */
   extendOpenApi?: (document: OpenAPIObject) => OpenAPIObject;
   trustProxy?: boolean;
+  /**
+   * A hot route served from Node's request listener, before Fastify and Nest (routing, hooks,
+   * body parsing) see the request. Built once the application exists, so it can use providers.
+   */
+  interceptRequests?: (app: NestFastifyApplication) => RequestInterceptor;
 }
+
+/** Answers a request itself and returns true, or returns false to hand it to Fastify. */
+export type RequestInterceptor = (request: IncomingMessage, response: ServerResponse) => boolean;
 
 const REQUEST_ID_PATTERN = /^[\w.:-]{1,128}$/;
 
+/** Keep a caller's request id when it is well-formed, so traces join up across services. */
+export function requestIdFor(headers: IncomingHttpHeaders): string {
+  const incoming = headers['x-request-id'];
+  return typeof incoming === 'string' && REQUEST_ID_PATTERN.test(incoming)
+    ? incoming
+    : randomUUID();
+}
+
 /** Builds a NestJS service on Fastify with problem+json errors, request ids, OpenAPI and graceful shutdown. */
 export async function createService(options: ServiceOptions): Promise<NestFastifyApplication> {
+  // Set once the application exists; requests before that all go to Fastify.
+  const late: { intercept?: RequestInterceptor } = {};
   const adapter = new FastifyAdapter({
+    ...(options.interceptRequests
+      ? {
+          serverFactory: (
+            fastifyHandler: RequestListener,
+            fastifyOptions: Record<string, unknown>,
+          ) => {
+            const server = createServer((request, response) => {
+              if (late.intercept?.(request, response)) return;
+              fastifyHandler(request, response);
+            });
+            // What Fastify sets on the servers it creates itself.
+            const { keepAliveTimeout, requestTimeout, connectionTimeout } = fastifyOptions;
+            if (typeof keepAliveTimeout === 'number') server.keepAliveTimeout = keepAliveTimeout;
+            if (typeof requestTimeout === 'number') server.requestTimeout = requestTimeout;
+            if (typeof connectionTimeout === 'number') server.setTimeout(connectionTimeout);
+            return server;
+          },
+        }
+      : {}),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     trustProxy: options.trustProxy ?? false,
-    // Keep a caller's request id when it is well-formed, so traces join up across services.
-    genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => {
-      const incoming = request.headers['x-request-id'];
-      return typeof incoming === 'string' && REQUEST_ID_PATTERN.test(incoming)
-        ? incoming
-        : randomUUID();
-    },
+    genReqId: (request: { headers: IncomingHttpHeaders }) => requestIdFor(request.headers),
     // Errors Fastify's router raises before any route runs (a path parameter over its length
     // limit, an undecodable URL) are problems like every other error, not Fastify's own JSON.
     frameworkErrors: (
@@ -71,6 +109,7 @@ export async function createService(options: ServiceOptions): Promise<NestFastif
     void reply.header('x-request-id', request.id);
   });
   if (options.openapi) serveOpenApi(app, options);
+  late.intercept = options.interceptRequests?.(app);
   return app;
 }
 

@@ -1,5 +1,5 @@
-export { createService, startService } from './bootstrap-service.js';
-export type { ServiceOptions } from './bootstrap-service.js';
+export { createService, requestIdFor, startService } from './bootstrap-service.js';
+export type { RequestInterceptor, ServiceOptions } from './bootstrap-service.js';
 export { HealthController, READINESS_CHECKS } from './health.controller.js';
 export type { ReadinessCheck } from './health.controller.js';
 export { ProblemException, problemType, problems } from './problem-details.js';

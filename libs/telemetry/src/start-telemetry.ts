@@ -38,6 +38,11 @@ export interface StartTelemetryOptions {
    * requests stay instrumented either way.
    */
   incomingHttpSpans?: boolean;
+  /**
+   * Paths whose handlers make their own server spans (identity's token endpoint, served before
+   * Fastify sees the request): the generic instrumentation leaves requests to them alone.
+   */
+  ownServerSpanPaths?: readonly string[];
 }
 
 export interface TelemetryHandle {
@@ -77,8 +82,11 @@ const STATE_KEY = Symbol.for('@portcullis/telemetry.state');
 // Instrumentations live as long as the process: the require hook patches `http` only on the first
 // instance's load, so a restarted SDK must re-enable the same instances rather than make new ones.
 const INSTRUMENTATIONS_KEY = Symbol.for('@portcullis/telemetry.instrumentations');
+// Read by the instrumentation on every request, so a later start can still add paths to it.
+const UNTRACED_PATHS_KEY = Symbol.for('@portcullis/telemetry.untracedPaths');
 type GlobalWithState = typeof globalThis & {
   [STATE_KEY]?: Promise<TelemetryHandle>;
+  [UNTRACED_PATHS_KEY]?: Set<string>;
   [INSTRUMENTATIONS_KEY]?: Promise<Instrumentation[]>;
 };
 
@@ -109,7 +117,12 @@ export function startTelemetry(options: StartTelemetryOptions): Promise<Telemetr
 async function start(options: StartTelemetryOptions, forget: () => void): Promise<TelemetryHandle> {
   const config = readTelemetryConfig(options.env ?? process.env);
   const global = globalThis as GlobalWithState;
-  global[INSTRUMENTATIONS_KEY] ??= createInstrumentations(options.incomingHttpSpans ?? true);
+  global[UNTRACED_PATHS_KEY] ??= new Set(PROBE_PATHS);
+  for (const path of options.ownServerSpanPaths ?? []) global[UNTRACED_PATHS_KEY].add(path);
+  global[INSTRUMENTATIONS_KEY] ??= createInstrumentations(
+    options.incomingHttpSpans ?? true,
+    global[UNTRACED_PATHS_KEY],
+  );
   const instrumentations = await global[INSTRUMENTATIONS_KEY];
 
   const sdk = new NodeSDK({
@@ -156,11 +169,14 @@ async function start(options: StartTelemetryOptions, forget: () => void): Promis
   };
 }
 
-async function createInstrumentations(incomingHttpSpans: boolean): Promise<Instrumentation[]> {
+async function createInstrumentations(
+  incomingHttpSpans: boolean,
+  untracedPaths: ReadonlySet<string>,
+): Promise<Instrumentation[]> {
   return [
     new HttpInstrumentation({
       disableIncomingRequestInstrumentation: !incomingHttpSpans,
-      ignoreIncomingRequestHook: (request) => PROBE_PATHS.has(pathOf(request.url)),
+      ignoreIncomingRequestHook: (request) => untracedPaths.has(pathOf(request.url)),
       redactedQueryParams: SECRET_QUERY_PARAMS,
       redactedQueryParamsServer: SECRET_QUERY_PARAMS,
     }),

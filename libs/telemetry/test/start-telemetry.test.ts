@@ -197,31 +197,43 @@ describe('startTelemetry', () => {
     expect(metricsRequested(collector.requests)).toBe(false);
   });
 
-  it('traces incoming requests but not health probes', async () => {
+  /** Calls `paths` on a traced server under one parent span; counts the server spans exported. */
+  async function serverSpansFor(
+    paths: string[],
+    ownServerSpanPaths?: string[],
+  ): Promise<{ served: number; serverSpans: number }> {
     const collector = await startRecordingServer();
     cleanups.push(collector.close);
     handle = await startTelemetry({
-      serviceName: 'probe-test',
+      serviceName: 'incoming-test',
+      ...(ownServerSpanPaths ? { ownServerSpanPaths } : {}),
       env: { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_METRICS_EXPORTER: 'none' },
     });
     const service = await startRecordingServer();
     cleanups.push(service.close);
-
-    const parent = await getTracer('test').startActiveSpan('prober', async (span) => {
-      await get(`${service.url}/healthz`);
-      await get(`${service.url}/readyz?verbose=1`);
-      await get(`${service.url}/v1/things`);
+    const parent = await getTracer('test').startActiveSpan('caller', async (span) => {
+      for (const path of paths) await get(`${service.url}${path}`);
       span.end();
       return span.spanContext();
     });
     await handle.shutdown();
     handle = undefined;
-
     const serverSpans = exportedSpans(collector.requests).spans.filter(
       (span) => span.traceId === parent.traceId && span.kind === SERVER_KIND,
     );
-    expect(service.requests).toHaveLength(3);
-    expect(serverSpans).toHaveLength(1);
+    return { served: service.requests.length, serverSpans: serverSpans.length };
+  }
+
+  it('traces incoming requests but not health probes', async () => {
+    expect(await serverSpansFor(['/healthz', '/readyz?verbose=1', '/v1/things'])).toEqual({
+      served: 3,
+      serverSpans: 1,
+    });
+  });
+
+  it('leaves paths whose handlers make their own server spans to those handlers', async () => {
+    const paths = ['/oauth2/token', '/oauth2/token?x=1', '/oauth2/introspect'];
+    expect(await serverSpansFor(paths, ['/oauth2/token'])).toEqual({ served: 3, serverSpans: 1 });
   });
 
   it('keeps running and shuts down when the collector is unreachable', async () => {

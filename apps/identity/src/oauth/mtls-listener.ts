@@ -6,11 +6,12 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
-import { CONFIG, LOGGER } from '@portcullis/nest-service';
+import { HttpAdapterHost, ModuleRef } from '@nestjs/core';
+import { CONFIG, LOGGER, type RequestInterceptor } from '@portcullis/nest-service';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { IdentityConfig } from '../config.js';
+import { TOKEN_FAST_PATH } from './token-fast-path.token.js';
 
 /**
  * A second listener, HTTPS, that asks for client certificates (RFC 8705). Certificates are not
@@ -27,6 +28,7 @@ export class MtlsListener implements OnApplicationBootstrap, OnApplicationShutdo
     @Inject(CONFIG) private readonly config: IdentityConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly adapterHost: HttpAdapterHost,
+    private readonly moduleRef: ModuleRef,
   ) {}
 
   /** Base URL of the mutual-TLS listener, or null when TLS is not configured. */
@@ -39,6 +41,10 @@ export class MtlsListener implements OnApplicationBootstrap, OnApplicationShutdo
     if (!certFile || !keyFile) return;
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
     await fastify.ready();
+    // Looked up, not injected: the token endpoint itself depends on this listener's URL.
+    const tokenFastPath = this.moduleRef.get<{ intercept: RequestInterceptor }>(TOKEN_FAST_PATH, {
+      strict: false,
+    });
     const server = createServer(
       {
         cert: readFileSync(certFile),
@@ -47,7 +53,10 @@ export class MtlsListener implements OnApplicationBootstrap, OnApplicationShutdo
         rejectUnauthorized: false,
         minVersion: 'TLSv1.2',
       },
-      (request, response) => fastify.routing(request, response),
+      (request, response) => {
+        if (tokenFastPath.intercept(request, response)) return;
+        fastify.routing(request, response);
+      },
     );
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

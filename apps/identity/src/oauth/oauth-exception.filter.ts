@@ -3,6 +3,7 @@ import { LOGGER } from '@portcullis/nest-service';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { InvalidRequestError, OAuthError, ServerError } from './oauth-errors.js';
+import { OAUTH_RESPONSE_HEADERS } from './oauth-response.js';
 
 /** Renders every error of the OAuth endpoints as RFC 6749 §5.2 JSON, never as a stack. */
 @Catch()
@@ -30,11 +31,6 @@ export class OAuthExceptionFilter implements ExceptionFilter {
 export function sendOAuthError(reply: FastifyReply, error: OAuthError): void {
   void reply
     .status(error.status)
-    .headers({
-      ...error.headers,
-      'cache-control': 'no-store',
-      pragma: 'no-cache',
-      'content-type': 'application/json; charset=utf-8',
-    })
+    .headers({ ...error.headers, ...OAUTH_RESPONSE_HEADERS })
     .send(JSON.stringify(error.toJSON()));
 }

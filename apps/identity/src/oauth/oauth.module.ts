@@ -13,6 +13,9 @@ import { OAuthExceptionFilter } from './oauth-exception.filter.js';
 import { OAuthRouteLimits } from './oauth-route-limits.js';
 import { RevocationController } from './revocation.controller.js';
 import { TokenController } from './token.controller.js';
+import { TokenEndpoint } from './token-endpoint.js';
+import { TokenFastPath } from './token-fast-path.js';
+import { TOKEN_FAST_PATH } from './token-fast-path.token.js';
 
 /** The OAuth2 authorization server: metadata, token, introspection, revocation (and the JWKS). */
 @Module({
@@ -28,7 +31,10 @@ import { TokenController } from './token.controller.js';
     ClientCredentialsGrant,
     AccessTokenIssuer,
     AccessTokenVerifier,
+    TokenEndpoint,
+    TokenFastPath,
+    { provide: TOKEN_FAST_PATH, useExisting: TokenFastPath },
   ],
-  exports: [AccessTokenVerifier],
+  exports: [AccessTokenVerifier, TokenFastPath],
 })
 export class OAuthModule {}

@@ -1,31 +1,21 @@
-import { Controller, Inject, Post, Req, Res, UseFilters } from '@nestjs/common';
+import { Controller, Post, Req, Res, UseFilters } from '@nestjs/common';
 import { ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { CONFIG } from '@portcullis/nest-service';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { IdentityConfig } from '../config.js';
-import { MAX_TOKEN_LIFETIME_SECONDS } from '../signing-keys/signing-keys.service.js';
-import { AccessTokenIssuer } from './access-token-issuer.js';
-import { ClientAuthenticator } from './client-authentication/client-authenticator.js';
-import { ClientCredentialsGrant } from './client-credentials-grant.js';
 import { formParameters } from './form-parameters.js';
-import { assertionAudiences } from './assertion-audiences.js';
-import { MtlsListener } from './mtls-listener.js';
-import { InvalidRequestError, UnsupportedGrantTypeError } from './oauth-errors.js';
-import { OAuthExceptionFilter } from './oauth-exception.filter.js';
 import { TOKEN_PATH } from './issuer.js';
+import { OAuthExceptionFilter } from './oauth-exception.filter.js';
+import { OAUTH_RESPONSE_HEADERS } from './oauth-response.js';
+import { TokenEndpoint } from './token-endpoint.js';
 
-/** `POST /oauth2/token`: the client_credentials grant (RFC 6749 §4.4) issuing RFC 9068 JWTs. */
+/**
+ * `POST /oauth2/token` through Fastify and Nest: the route the OpenAPI document describes, served
+ * on the mutual-TLS listener. On the main listener TokenFastPath answers the same path first.
+ */
 @ApiTags('oauth2')
 @Controller()
 @UseFilters(OAuthExceptionFilter)
 export class TokenController {
-  constructor(
-    @Inject(CONFIG) private readonly config: IdentityConfig,
-    private readonly authenticator: ClientAuthenticator,
-    private readonly grant: ClientCredentialsGrant,
-    private readonly issuer: AccessTokenIssuer,
-    private readonly mtls: MtlsListener,
-  ) {}
+  constructor(private readonly endpoint: TokenEndpoint) {}
 
   @Post(TOKEN_PATH.slice(1))
   @ApiOperation({
@@ -41,36 +31,7 @@ export class TokenController {
   @ApiResponse({ status: 401, description: 'invalid_client' })
   @ApiResponse({ status: 429, description: 'too many failed client authentications' })
   async token(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const parameters = formParameters(request);
-    const grantType = parameters.get('grant_type');
-    if (grantType === undefined) throw new InvalidRequestError('grant_type is required.');
-    if (grantType !== 'client_credentials') {
-      throw new UnsupportedGrantTypeError('Only the client_credentials grant is supported.');
-    }
-    const client = await this.authenticator.authenticate(request, parameters, {
-      assertionAudiences: assertionAudiences(this.config, this.mtls.baseUrl, TOKEN_PATH),
-    });
-    const decision = await this.grant.decide(
-      client,
-      parameters,
-      this.config.ACCESS_TOKEN_TTL_SECONDS,
-      MAX_TOKEN_LIFETIME_SECONDS,
-    );
-    const issued = await this.issuer.issue(client, decision);
-    void reply
-      .status(200)
-      .headers({
-        'cache-control': 'no-store',
-        pragma: 'no-cache',
-        'content-type': 'application/json; charset=utf-8',
-      })
-      .send(
-        JSON.stringify({
-          access_token: issued.accessToken,
-          token_type: 'Bearer',
-          expires_in: issued.expiresIn,
-          ...(issued.scope ? { scope: issued.scope } : {}),
-        }),
-      );
+    const response = await this.endpoint.exchange(request, formParameters(request));
+    void reply.status(200).headers(OAUTH_RESPONSE_HEADERS).send(JSON.stringify(response));
   }
 }

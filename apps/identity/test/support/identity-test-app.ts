@@ -5,7 +5,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createService } from '@portcullis/nest-service';
 import { createLogger } from '@portcullis/telemetry';
 import { loadIdentityConfig, type IdentityConfig } from '../../src/config.js';
-import { IdentityModule } from '../../src/identity.module.js';
+import { identityServiceOptions } from '../../src/identity-server.js';
 
 export interface IdentityTestApp {
   app: NestFastifyApplication;
@@ -24,14 +24,7 @@ export async function startIdentity(env: Record<string, string> = {}): Promise<I
   const baseConfig = loadIdentityConfig({ ...process.env, SPOOL_DIR: spoolDir, ...env });
   const logger = createLogger({ name: 'identity-test', level: process.env.LOG_LEVEL ?? 'warn' });
   // The issuer must match the URL clients discover, so bind first, then fix the issuer.
-  const app = await createService({
-    module: IdentityModule.forRoot(baseConfig, logger),
-    serviceName: 'identity',
-    logger,
-    host: '127.0.0.1',
-    port: 0,
-    openapi: { title: 'Portcullis identity', description: 'test', version: '1' },
-  });
+  const app = await createService(identityServiceOptions(baseConfig, logger));
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address();
   if (typeof address !== 'object' || address === null) throw new Error('identity did not bind');

@@ -3,8 +3,8 @@ import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import { decodeHashKey, safeEqual } from '@portcullis/crypto';
 import { Prisma, type PrismaClient } from '@portcullis/db';
 import { CONFIG, PRISMA } from '@portcullis/nest-service';
-import type { FastifyRequest } from 'fastify';
 import type { JSONWebKeySet } from 'jose';
+import type { OAuthRequest } from '../oauth-request.js';
 import { ManagementEvents } from '../../audit-trail/management-events.js';
 import type { IdentityConfig } from '../../config.js';
 import { InvalidClientError, OAuthError, TooManyAttemptsError } from '../oauth-errors.js';
@@ -55,7 +55,7 @@ export class ClientAuthenticator {
   }
 
   async authenticate(
-    request: FastifyRequest,
+    request: OAuthRequest,
     parameters: Map<string, string>,
     context: ClientAuthContext,
   ): Promise<AuthenticatedClient> {
@@ -169,7 +169,7 @@ export class ClientAuthenticator {
   }
 
   private async failed(
-    request: FastifyRequest,
+    request: OAuthRequest,
     clientId: string | null,
     method: ClientAuthMethod | null,
     error: OAuthError,

@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify';
+import type { OAuthRequest } from '../oauth-request.js';
 import { InvalidClientError } from '../oauth-errors.js';
 
 /**
@@ -6,7 +6,7 @@ import { InvalidClientError } from '../oauth-errors.js';
  * form-urlencoded before being joined with ':'.
  */
 export function clientSecretBasic(
-  request: FastifyRequest,
+  request: OAuthRequest,
 ): { method: 'client_secret_basic'; clientId: string; secret: string } | null {
   const header = request.headers.authorization;
   if (!header || !/^basic /i.test(header)) return null;

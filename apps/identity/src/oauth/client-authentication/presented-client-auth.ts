@@ -1,5 +1,5 @@
 import type { PeerCertificate } from 'node:tls';
-import type { FastifyRequest } from 'fastify';
+import type { OAuthRequest } from '../oauth-request.js';
 import { InvalidClientError, InvalidRequestError } from '../oauth-errors.js';
 import { clientSecretBasic } from './client-secret-basic.js';
 import { clientSecretPost } from './client-secret-post.js';
@@ -23,7 +23,7 @@ export const MAX_CLIENT_ID_LENGTH = 128;
  * (RFC 6749 §2.3): two → invalid_request; none → invalid_client.
  */
 export function presentedClientAuth(
-  request: FastifyRequest,
+  request: OAuthRequest,
   parameters: Map<string, string>,
 ): PresentedClientAuth {
   const candidates = [

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { TLSSocket, type PeerCertificate } from 'node:tls';
-import type { FastifyRequest } from 'fastify';
+import type { OAuthRequest } from '../oauth-request.js';
 
 /**
  * `self_signed_tls_client_auth` (RFC 8705 §2.2): the client presents a certificate on the
@@ -8,7 +8,7 @@ import type { FastifyRequest } from 'fastify';
  * SHA-256 thumbprint against the one registered (no PKI chain, so self-signed certificates work).
  */
 export function selfSignedTlsClientAuthPresented(
-  request: FastifyRequest,
+  request: OAuthRequest,
   parameters: Map<string, string>,
 ): {
   method: 'self_signed_tls_client_auth';
@@ -21,8 +21,8 @@ export function selfSignedTlsClientAuthPresented(
   return { method: 'self_signed_tls_client_auth', clientId, certificate };
 }
 
-export function peerCertificate(request: FastifyRequest): PeerCertificate | null {
-  const socket = request.raw.socket;
+export function peerCertificate(request: OAuthRequest): PeerCertificate | null {
+  const socket = request.socket;
   if (!(socket instanceof TLSSocket)) return null;
   const certificate = socket.getPeerCertificate();
   return certificate && certificate.raw ? certificate : null;
