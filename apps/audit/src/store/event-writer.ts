@@ -1,4 +1,4 @@
-import { once } from 'node:events';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import {
@@ -9,7 +9,7 @@ import {
 } from '../integrity/row-hash.js';
 import { inTransaction, type AuditDb } from './audit-db.js';
 import { COPY_NULL, copyJson, copyNumber, copyText } from './copy-text.js';
-import { lock, type PartitionManager } from './partitions.js';
+import type { PartitionManager } from './partitions.js';
 import { addDays, utcDay } from './utc-day.js';
 
 export interface WriteResult {
@@ -42,8 +42,12 @@ const INSERT_SQL = `INSERT INTO audit.audit_events (${COLUMN_NAMES.join(', ')}, 
 // (COPY cannot call clock_timestamp(), and the column's default is the transaction's start, which
 // would hide the wait for the chain lock; see copyLinked). `seq` takes its default.
 const COPY_SQL = `COPY audit.audit_events (${COLUMN_NAMES.join(', ')}, received_at) FROM STDIN`;
-/** Rows per COPY chunk: ~300 KB, sent as the previous one drains, each with its own received_at. */
-const COPY_CHUNK_ROWS = 256;
+/**
+ * Rows hashed and encoded between two turns of the event loop. Several partitions' batches share
+ * one Node thread: a long synchronous stretch here would stall another batch that holds its
+ * chain lock and waits for Node to read PostgreSQL's answer, and so stretch that lock.
+ */
+const ROWS_PER_TURN = 256;
 const UNIQUE_VIOLATION = '23505';
 
 /**
@@ -73,7 +77,8 @@ export class EventWriter {
     // transaction; the ingest dead-letters such events earlier (unstorableReason).
     const hashed = new Map<AuditRowContent, HashedContent>();
     const encoded = new Map<AuditRowContent, string>();
-    for (const row of batch) {
+    for (const [index, row] of batch.entries()) {
+      if (index > 0 && index % ROWS_PER_TURN === 0) await yieldToEventLoop();
       const content = hashContent(row);
       hashed.set(row, content);
       encoded.set(row, copyContentFields(row, content.dataJson));
@@ -81,22 +86,10 @@ export class EventWriter {
     const chains = [...new Set(batch.map((row) => utcDay(row.time)))].sort();
 
     const inserted = await inTransaction(this.db, async (client) => {
-      // Sorted, so two writers needing the same chains cannot deadlock.
-      for (const chain of chains) await lock(client, chainLockKey(chain));
-
-      const tips = await client.query<{ chain: string; last_hash: string; length: string }>(
-        'SELECT chain, last_hash, length::text FROM audit.audit_chains WHERE chain = ANY($1::text[])',
-        [chains],
-      );
-      const storedTips = new Map<string, ChainTip>();
-      for (const row of tips.rows) {
-        storedTips.set(row.chain, { hash: row.last_hash, length: Number(row.length) });
-      }
-
       // Usually nothing of the batch is stored yet: COPY it all (no ON CONFLICT there). A
       // redelivery (some rows already stored) fails the COPY on the primary key, rolls back to the
       // savepoint and links only the new rows, so the chain has no gap for a skipped row.
-      await client.query('SAVEPOINT optimistic_copy');
+      const storedTips = await lockChains(client, chains, 'optimistic_copy');
       let fresh = batch;
       let linked = linkRows(fresh, hashed, storedTips);
       const optimistic = await copyLinked(client, linked.links, encoded).then(
@@ -240,42 +233,60 @@ export function copyLine(content: string, link: LinkedRow, receivedAt: string): 
 }
 
 /**
+ * Takes the chains' advisory locks (sorted, so two writers needing the same chains cannot
+ * deadlock), reads their tips and sets the savepoint, in one round trip: the statements after the
+ * lock run as soon as it is granted, without waiting for Node (which may be busy with another
+ * partition's batch) to send them.
+ */
+async function lockChains(
+  client: pg.PoolClient,
+  chains: string[],
+  savepoint: string,
+): Promise<Map<string, ChainTip>> {
+  const literals = chains.map((chain) => client.escapeLiteral(chain));
+  const locks = chains.map(
+    (chain) =>
+      `SELECT pg_advisory_xact_lock(hashtextextended(${client.escapeLiteral(chainLockKey(chain))}, 0));`,
+  );
+  const results = (await client.query(
+    `${locks.join('\n')}
+     SELECT chain, last_hash, length::text FROM audit.audit_chains WHERE chain IN (${literals.join(', ')});
+     SAVEPOINT ${savepoint};`,
+  )) as unknown as pg.QueryResult<{ chain: string; last_hash: string; length: string }>[];
+  // A multi-statement query gives one result per statement: the tips are the last but one.
+  const tips = results[results.length - 2]!;
+  const storedTips = new Map<string, ChainTip>();
+  for (const row of tips.rows) {
+    storedTips.set(row.chain, { hash: row.last_hash, length: Number(row.length) });
+  }
+  return storedTips;
+}
+
+/**
  * COPYs the linked rows on the transaction's connection; resolves with the rows copied, rejects
- * with PostgreSQL's error (23505 when a row is stored already). Chunks go one at a time, the next
- * only once the previous drained: each chunk's received_at is the moment it is sent (what
- * clock_timestamp() at insert gave the INSERT path, to within one chunk), and nothing is left
- * queued on the socket if PostgreSQL stops the COPY with an error.
+ * with PostgreSQL's error (23505 when a row is stored already). The whole batch goes as one write
+ * followed at once by the end of the data, so PostgreSQL works through it from the socket buffers
+ * without waiting for Node between chunks. received_at is the moment the rows are sent, under the
+ * chain lock (the INSERT path's clock_timestamp() was the moment each row was inserted).
  */
 async function copyLinked(
   client: pg.PoolClient,
   links: LinkedRow[],
   encoded: Map<AuditRowContent, string>,
 ): Promise<number> {
+  const receivedAt = new Date().toISOString();
+  let payload = '';
+  for (const link of links) payload += copyLine(encoded.get(link.row)!, link, receivedAt);
+
   const stream = client.query(copyFrom(COPY_SQL));
-  let failure: unknown;
   const finished = new Promise<void>((resolve, reject) => {
     stream.once('finish', resolve);
-    stream.on('error', (error) => {
-      failure ??= error;
-      reject(error as Error);
-    });
+    // Kept for good: after PostgreSQL refused the COPY the stream has no connection, and its end
+    // (already requested) fails a second time; that second error must not go unhandled.
+    stream.on('error', reject);
   });
-  // Observed below; this only keeps an early failure from counting as unhandled meanwhile.
-  finished.catch(() => undefined);
-
-  for (let start = 0; start < links.length; start += COPY_CHUNK_ROWS) {
-    const receivedAt = new Date().toISOString();
-    let chunk = '';
-    for (const link of links.slice(start, start + COPY_CHUNK_ROWS)) {
-      chunk += copyLine(encoded.get(link.row)!, link, receivedAt);
-    }
-    // events.once rejects when 'error' comes first.
-    if (!stream.write(chunk)) await once(stream, 'drain');
-    if (failure !== undefined) throw failure;
-  }
-  // After an error the stream has no connection any more: ending it then would throw.
-  if (failure !== undefined) throw failure;
-  stream.end();
+  // One write, so no second chunk is left queued to be flushed onto a connection that is gone.
+  stream.end(payload);
   await finished;
   return stream.rowCount;
 }
