@@ -5,6 +5,7 @@ import {
   type IncomingHttpHeaders,
   type IncomingMessage,
   type RequestListener,
+  type Server,
   type ServerResponse,
 } from 'node:http';
 import { type DynamicModule, type INestApplication, type Type } from '@nestjs/common';
@@ -59,10 +60,18 @@ export async function createService(options: ServiceOptions): Promise<NestFastif
             fastifyHandler: RequestListener,
             fastifyOptions: Record<string, unknown>,
           ) => {
-            const server = createServer((request, response) => {
-              if (late.intercept?.(request, response)) return;
-              fastifyHandler(request, response);
-            });
+            const server = createServer(fastifyHandler);
+            // Intercepted requests are taken before the 'request' event is emitted, so generic
+            // instrumentation wrapping `emit` (OpenTelemetry's http) costs them nothing: they
+            // make their own spans.
+            const emit = server.emit;
+            server.emit = function (this: Server, event: string, ...args: unknown[]) {
+              if (event === 'request') {
+                const [request, response] = args as [IncomingMessage, ServerResponse];
+                if (late.intercept?.(request, response)) return true;
+              }
+              return emit.apply(this, [event, ...args] as Parameters<Server['emit']>);
+            } as Server['emit'];
             // What Fastify sets on the servers it creates itself.
             const { keepAliveTimeout, requestTimeout, connectionTimeout } = fastifyOptions;
             if (typeof keepAliveTimeout === 'number') server.keepAliveTimeout = keepAliveTimeout;
