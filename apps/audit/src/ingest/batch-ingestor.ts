@@ -1,8 +1,12 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { EachBatchPayload } from 'kafkajs';
 import type { Logger } from 'pino';
+import type { AuditRowContent } from '../integrity/row-hash.js';
 import type { EventWriter } from '../store/event-writer.js';
 import { classifyRecords } from './classify-records.js';
-import type { DeadLetterPublisher } from './dead-letter.js';
+import type { DeadLetterPublisher, RejectedRecord } from './dead-letter.js';
+
+const MESSAGES_PER_TURN = 256;
 
 export interface IngestCounters {
   stored: number;
@@ -27,7 +31,20 @@ export class BatchIngestor {
 
   async handleBatch(payload: Pick<EachBatchPayload, 'batch'>): Promise<void> {
     const { topic, partition, messages } = payload.batch;
-    const { rows, rejected } = classifyRecords(topic, partition, messages);
+    // Validated a slice at a time, yielding in between: other partitions' batches share this
+    // thread, and one of them may hold its chain lock waiting for Node to read PostgreSQL's answer.
+    const rows: AuditRowContent[] = [];
+    const rejected: RejectedRecord[] = [];
+    for (let start = 0; start < messages.length; start += MESSAGES_PER_TURN) {
+      if (start > 0) await yieldToEventLoop();
+      const slice = classifyRecords(
+        topic,
+        partition,
+        messages.slice(start, start + MESSAGES_PER_TURN),
+      );
+      rows.push(...slice.rows);
+      rejected.push(...slice.rejected);
+    }
     const result = await this.writer.write(rows);
     await this.deadLetter.publish(rejected);
     this.counters.batches++;
