@@ -1,5 +1,6 @@
 // Where the time of one ingest batch goes, step by step, in isolation (no Kafka): JSON + zod
-// validation, row mapping, the NUL check, content hashing, and the store's transaction. Run
+// validation, row mapping, the NUL check, content hashing, COPY encoding, and the store's
+// transaction. Run
 // through profile.sh; the numbers guide which lever to pull (see RESULTS.md).
 import { randomBytes, randomUUID } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
@@ -12,7 +13,7 @@ import {
   toRowContent,
   unstorableReason,
 } from '../../../apps/audit/src/store/event-row.js';
-import { EventWriter } from '../../../apps/audit/src/store/event-writer.js';
+import { EventWriter, copyContentFields } from '../../../apps/audit/src/store/event-writer.js';
 import { PartitionManager } from '../../../apps/audit/src/store/partitions.js';
 
 const { values: args } = parseArgs({
@@ -102,13 +103,18 @@ for (let round = 0; round < ROUNDS + 2; round++) {
     rows.map(hashContent),
   );
   timed('insert payload, before: JSON.stringify of rows incl. data', () => JSON.stringify(rows));
-  timed('insert payload, now: data JSON spliced in', () =>
+  timed('insert payload, before: json_to_recordset, data JSON spliced in', () =>
     rows.map((row, index) => {
       const { data: _data, ...columns } = row;
       return `${JSON.stringify(columns).slice(0, -1)},"data":${hashed[index]!.dataJson}}`;
     }),
   );
-  await timedAsync('EventWriter.write, now (hashing + transaction)', () => writer.write(rows));
+  timed('COPY payload, now: text format, content columns (before the lock)', () =>
+    rows.map((row, index) => copyContentFields(row, hashed[index]!.dataJson)),
+  );
+  await timedAsync('EventWriter.write, now (hashing + encoding + COPY transaction)', () =>
+    writer.write(rows),
+  );
   // The existence query every batch used to run before inserting; now only on redelivery.
   await timedAsync('existence query, before: every batch', () =>
     db.query(
