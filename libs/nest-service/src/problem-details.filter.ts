@@ -2,7 +2,11 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus } from
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { ZodError } from 'zod';
+import { isDatabaseUnavailable } from './database-unavailable.js';
 import { ProblemException, problemType, type ProblemDetails } from './problem-details.js';
+
+/** How long clients are asked to wait while the database is unreachable. */
+const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 /**
  * Turns every error into RFC 9457 problem+json. Unexpected errors are logged with their stack and
@@ -17,10 +21,15 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
     const problem = this.toProblem(error, request);
-    if (problem.status >= 500) {
+    if (problem.status === 503 && problem.type === problemType('database-unavailable')) {
+      this.logger.warn({ err: error, requestId: request.id }, 'database unavailable');
+    } else if (problem.status >= 500) {
       this.logger.error({ err: error, requestId: request.id }, 'unhandled error');
     }
-    if (problem.status === 429 && typeof problem.retryAfter === 'number') {
+    if (
+      (problem.status === 429 || problem.status === 503) &&
+      typeof problem.retryAfter === 'number'
+    ) {
       void reply.header('retry-after', String(problem.retryAfter));
     }
     if (problem.status === 401 && !reply.hasHeader('www-authenticate')) {
@@ -77,6 +86,16 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         title: HttpStatus[fastifyError.statusCode]?.replaceAll('_', ' ').toLowerCase() ?? 'error',
         status: fastifyError.statusCode,
         detail: typeof fastifyError.message === 'string' ? fastifyError.message : undefined,
+        ...base,
+      };
+    }
+    if (isDatabaseUnavailable(error)) {
+      return {
+        type: problemType('database-unavailable'),
+        title: 'Service unavailable',
+        status: 503,
+        detail: 'The database is unreachable; try again shortly.',
+        retryAfter: DATABASE_RETRY_AFTER_SECONDS,
         ...base,
       };
     }
