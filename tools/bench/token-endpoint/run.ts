@@ -13,7 +13,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { cpus, totalmem } from 'node:os';
@@ -38,6 +38,7 @@ const root = resolve(here, '../../..');
 const duration = Number(process.env.BENCH_DURATION_SECONDS ?? 15);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const warmupSeconds = 3;
+const HAND_WRITTEN_HEADING = '## Reading these numbers';
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const databaseUrl =
   process.env.BENCH_DATABASE_URL ??
@@ -360,8 +361,15 @@ ${table}
 ${summary}
 `;
   mkdirSync(here, { recursive: true });
-  writeFileSync(resolve(here, 'RESULTS.md'), markdown);
-  console.log(`written ${resolve(here, 'RESULTS.md')}`);
+  // The hand-written analysis below the generated part survives a new run.
+  const resultsFile = resolve(here, 'RESULTS.md');
+  const previous = existsSync(resultsFile) ? readFileSync(resultsFile, 'utf8') : '';
+  const handWritten = previous.indexOf(HAND_WRITTEN_HEADING);
+  writeFileSync(
+    resultsFile,
+    handWritten === -1 ? markdown : `${markdown}\n${previous.slice(handWritten)}`,
+  );
+  console.log(`written ${resultsFile}`);
 }
 
 /** A table laid out as Prettier would (first column left, the numbers right-aligned). */
