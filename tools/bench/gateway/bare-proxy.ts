@@ -7,3 +7,5 @@ const app = Fastify({ logger: false });
 await app.register(proxy, { upstream, prefix: '/bench', rewritePrefix: '' });
 await app.listen({ port, host: '127.0.0.1' });
 console.log('bare proxy ready');
+// Exit cleanly on the bench's SIGTERM, so `--cpu-prof` (BENCH_BARE_PROXY_NODE_ARGS) is written.
+process.once('SIGTERM', () => void app.close().then(() => process.exit(0)));

@@ -32,6 +32,7 @@ import {
   keyedHash,
 } from '@portcullis/crypto';
 import { createPrismaClient } from '@portcullis/db';
+import { processCpuMs } from '../process-cpu.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
@@ -44,6 +45,10 @@ const HASH_KEY = 'ZGV2LW9ubHktY3JlZGVudGlhbC1oYXNoLWtleS1jaGFuZ2UtbWU=';
 const LOG_DIR = resolve(ROOT, '.var/logs');
 /** Extra node flags for the gateway, e.g. `--cpu-prof --cpu-prof-dir=.var/prof` to profile it. */
 const GATEWAY_NODE_ARGS = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
+/** The same for the bare Node proxy, to profile the baseline alongside. */
+const BARE_PROXY_NODE_ARGS = (process.env.BENCH_BARE_PROXY_NODE_ARGS ?? '')
+  .split(' ')
+  .filter(Boolean);
 /** Comma-separated subset of direct,bare,nginx,portcullis,half (default: all). */
 const FULL_RUN = process.env.BENCH_ONLY === undefined;
 const HAND_WRITTEN_HEADING = '## What changed';
@@ -57,6 +62,8 @@ interface Measured {
   p99: number;
   errors: number;
   non2xx: number;
+  /** CPU time the serving process spent per request; null when not measured. */
+  cpuMicrosPerRequest: number | null;
 }
 
 async function freePort(): Promise<number> {
@@ -109,7 +116,9 @@ async function load(
   url: string,
   headers: Record<string, string>,
   overallRate?: number,
+  server?: ChildProcess,
 ): Promise<Measured> {
+  const cpuBefore = processCpuMs(server?.pid);
   const result = await autocannon({
     url,
     connections: CONNECTIONS,
@@ -124,7 +133,13 @@ async function load(
     p99: result.latency.p99,
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
+    cpuMicrosPerRequest: cpuPerRequest(cpuBefore, processCpuMs(server?.pid), result.requests.total),
   };
+}
+
+function cpuPerRequest(before: number | null, after: number | null, requests: number) {
+  if (before === null || after === null || requests === 0) return null;
+  return Math.round(((after - before) * 1000) / requests);
 }
 
 async function warm(url: string, headers: Record<string, string>): Promise<void> {
@@ -224,11 +239,12 @@ async function main(): Promise<void> {
   const identityPort = await freePort();
   const gatewayPort = await freePort();
   const upstream = `http://127.0.0.1:${upstreamPort}`;
-  launch('upstream', process.execPath, [
+  const upstreamProcess = launch('upstream', process.execPath, [
     resolve(import.meta.dirname, 'upstream.ts'),
     String(upstreamPort),
   ]);
-  launch('bare-proxy', process.execPath, [
+  const bareProxyProcess = launch('bare-proxy', process.execPath, [
+    ...BARE_PROXY_NODE_ARGS,
     resolve(import.meta.dirname, 'bare-proxy.ts'),
     String(bareProxyPort),
     upstream,
@@ -271,14 +287,19 @@ async function main(): Promise<void> {
     SPOOL_DIR: mkdtempSync(join(tmpdir(), 'bench-identity-')),
   });
   await waitFor(`${identityUrl}/healthz`, (status) => status === 200);
-  launch('gateway', process.execPath, [...GATEWAY_NODE_ARGS, 'apps/gateway/dist/main.js'], {
-    ...common,
-    GATEWAY_PORT: String(gatewayPort),
-    GATEWAY_PLAIN_HTTP: 'true',
-    IDENTITY_URL: identityUrl,
-    IDENTITY_ISSUER: identityUrl,
-    SPOOL_DIR: mkdtempSync(join(tmpdir(), 'bench-gateway-')),
-  });
+  const gatewayProcess = launch(
+    'gateway',
+    process.execPath,
+    [...GATEWAY_NODE_ARGS, 'apps/gateway/dist/main.js'],
+    {
+      ...common,
+      GATEWAY_PORT: String(gatewayPort),
+      GATEWAY_PLAIN_HTTP: 'true',
+      IDENTITY_URL: identityUrl,
+      IDENTITY_ISSUER: identityUrl,
+      SPOOL_DIR: mkdtempSync(join(tmpdir(), 'bench-gateway-')),
+    },
+  );
   const gateway = `http://127.0.0.1:${gatewayPort}`;
   await Promise.all([
     waitFor(`${upstream}/`),
@@ -299,31 +320,52 @@ async function main(): Promise<void> {
   if (!token) throw new Error(`no token: ${tokenResponse.status}`);
   const auth = { authorization: `Bearer ${token}` };
 
-  const targets: [string, string, string, Record<string, string>][] = [
-    ['direct', 'direct', `${upstream}/items/1`, {}],
-    [
-      'bare',
-      'bare Node proxy (@fastify/http-proxy)',
-      `http://127.0.0.1:${bareProxyPort}/bench/items/1`,
-      {},
-    ],
+  interface Target {
+    key: string;
+    name: string;
+    url: string;
+    headers: Record<string, string>;
+    /** The process whose CPU time is counted per request (nginx: not measured). */
+    server?: ChildProcess;
+  }
+  const targets: Target[] = [
+    {
+      key: 'direct',
+      name: 'direct',
+      url: `${upstream}/items/1`,
+      headers: {},
+      server: upstreamProcess,
+    },
+    {
+      key: 'bare',
+      name: 'bare Node proxy (@fastify/http-proxy)',
+      url: `http://127.0.0.1:${bareProxyPort}/bench/items/1`,
+      headers: {},
+      server: bareProxyProcess,
+    },
     ...(nginxBinary
       ? [
-          ['nginx', 'nginx proxy_pass', `http://127.0.0.1:${nginxPort}/bench/items/1`, {}] as [
-            string,
-            string,
-            string,
-            Record<string, string>,
-          ],
+          {
+            key: 'nginx',
+            name: 'nginx proxy_pass',
+            url: `http://127.0.0.1:${nginxPort}/bench/items/1`,
+            headers: {},
+          },
         ]
       : []),
-    ['portcullis', 'Portcullis (JWT, rate limit, events)', `${gateway}/bench/items/1`, auth],
+    {
+      key: 'portcullis',
+      name: 'Portcullis (JWT, rate limit, events)',
+      url: `${gateway}/bench/items/1`,
+      headers: auth,
+      server: gatewayProcess,
+    },
   ];
   const results: Measured[] = [];
-  for (const [key, name, url, headers] of targets) {
+  for (const { key, name, url, headers, server } of targets) {
     if (!ONLY.has(key)) continue;
     await warm(url, headers);
-    const measured = await load(name, url, headers);
+    const measured = await load(name, url, headers, undefined, server);
     console.log(JSON.stringify(measured));
     results.push(measured);
   }
@@ -366,7 +408,11 @@ async function main(): Promise<void> {
   const ratio = portcullis.rps / bare.rps;
   const addedP99 = portcullisHalf.p99 - directHalf.p99;
   const row = (m: Measured) =>
-    `| ${m.name} | ${m.rps} | ${m.p50} | ${m.p99} | ${m.errors} | ${m.non2xx} |`;
+    `| ${m.name} | ${m.rps} | ${m.p50} | ${m.p99} | ${m.errors} | ${m.non2xx} | ${m.cpuMicrosPerRequest ?? '—'} |`;
+  const cpuRatio =
+    portcullis.cpuMicrosPerRequest && bare.cpuMicrosPerRequest
+      ? bare.cpuMicrosPerRequest / portcullis.cpuMicrosPerRequest
+      : null;
   const report = `# Gateway benchmark results
 
 Generated by \`node tools/bench/gateway/run.ts\` on ${new Date().toISOString()} — ${cpus().length} CPU(s)
@@ -384,19 +430,21 @@ per caller and API, reused ≤ 30 s) and a server span per request (traces on, n
       : '\nnginx is not installed here, so its row is missing (`apt-get install -y nginx`).'
   }
 
-| target | req/s | p50 ms | p99 ms | errors | non-2xx |
-| --- | ---: | ---: | ---: | ---: | ---: |
+| target | req/s | p50 ms | p99 ms | errors | non-2xx | server CPU µs/req |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: |
 ${results.map(row).join('\n')}
 
 Fixed rate (half of Portcullis' peak, ${half} req/s):
 
-| target | req/s | p50 ms | p99 ms | errors | non-2xx |
-| --- | ---: | ---: | ---: | ---: | ---: |
+| target | req/s | p50 ms | p99 ms | errors | non-2xx | server CPU µs/req |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: |
 ${row(directHalf)}
 ${row(bareHalf)}
 ${row(portcullisHalf)}
 
 - Throughput vs the bare Node proxy: **${ratio.toFixed(2)}×** (target ≥ 0.8×) — ${ratio >= 0.8 ? 'met' : 'NOT met'}.
+- CPU per request, bare Node proxy / Portcullis (the serving process only: the load tool, the
+  upstream, Kafka and other work taken out): **${cpuRatio === null ? 'not measured' : `${cpuRatio.toFixed(2)}×`}**.
 - p99 added over direct at half load: **${addedP99.toFixed(1)} ms** (target ≤ +2 ms) — ${addedP99 <= 2 ? 'met' : 'NOT met'} (the bare Node proxy adds ${(bareHalf.p99 - directHalf.p99).toFixed(1)} ms at the same rate).
 ${results
   .slice(1)

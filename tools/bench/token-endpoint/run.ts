@@ -20,6 +20,7 @@ import { cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { exportJWK, generateKeyPair } from 'jose';
 import pg from 'pg';
+import { processCpuMs } from '../process-cpu.ts';
 
 /** The part of autocannon's result this script reads (the package ships no types). */
 interface LoadResult {
@@ -57,20 +58,6 @@ interface Measured {
 }
 
 const children: ChildProcess[] = [];
-
-/** utime + stime of a process in ms, from /proc (Linux); null elsewhere. */
-function processCpuMs(pid: number | undefined): number | null {
-  if (pid === undefined) return null;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticksPerSecond = 100;
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
-  } catch {
-    return null;
-  }
-}
 
 async function main(): Promise<void> {
   const hashKey = randomBytes(32);
