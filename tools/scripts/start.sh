@@ -14,6 +14,13 @@ export IDENTITY_URL="${IDENTITY_URL:-http://127.0.0.1:$IDENTITY_PORT}"
 export AUDIT_URL="${AUDIT_URL:-http://127.0.0.1:$AUDIT_PORT}"
 if [ "${GATEWAY_PLAIN_HTTP:-false}" = true ]; then GATEWAY_URL="http://127.0.0.1:$GATEWAY_PORT"; else GATEWAY_URL="https://127.0.0.1:$GATEWAY_PORT"; fi
 export SPOOL_DIR="${SPOOL_DIR:-$VAR_DIR/spool}"
+# Visitors browse the catalog without signing in through the portal's service token: the
+# `portal=` entry of identity's IDENTITY_SERVICE_TOKENS (identity's development default when unset).
+if [ -z "${PORTAL_SERVICE_TOKEN:-}" ]; then
+  PORTAL_SERVICE_TOKEN="$(printf '%s' "${IDENTITY_SERVICE_TOKENS:-portal=pcl_svc_dev_portal_token_change_me_0000000000}" |
+    tr ',' '\n' | sed -n 's/^portal=//p' | head -n 1)"
+  export PORTAL_SERVICE_TOKEN
+fi
 
 pids=()
 broker_started=no
@@ -60,7 +67,8 @@ start_apps() {
   launch audit node apps/audit/dist/main.js
   wait_ready identity "$IDENTITY_URL/readyz"
   launch gateway node apps/gateway/dist/main.js
-  (cd apps/portal && exec npx next start -p "$PORTAL_PORT" -H 127.0.0.1) >"$LOG_DIR/portal.log" 2>&1 &
+  # Next itself, not through npx: npx would leave the server running when it is stopped.
+  (cd apps/portal && exec node ../../node_modules/next/dist/bin/next start -p "$PORTAL_PORT" -H 127.0.0.1) >"$LOG_DIR/portal.log" 2>&1 &
   pids+=("$!")
   wait_ready audit "$AUDIT_URL/readyz"
   wait_ready gateway "$GATEWAY_URL/readyz"
