@@ -134,6 +134,15 @@ describe('AccessEventRecorder', () => {
       credentialId: 'cred-1',
       latencyMs: { total: 3.25, upstream: 1.5 },
     });
+    expect(event.data).not.toHaveProperty('rateLimitFallback');
+  });
+
+  it('says when the in-memory fallback counted the request (Redis down, fail-open API)', () => {
+    const { producer, published } = capture();
+    const recorder = new AccessEventRecorder(producer, 'gw-1', pino({ level: 'silent' }));
+    recorder.record(baseContext({ status: 200, reason: 'ok', rateLimitFallback: true }), 1, null);
+    const event = accessEventSchema.parse(published[0]!.value);
+    expect(event.data.rateLimitFallback).toBe(true);
   });
 
   it('publishes a denied request with oversized fields cut to what the schema allows', () => {

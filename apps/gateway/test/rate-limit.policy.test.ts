@@ -166,6 +166,8 @@ describe('RateLimitPolicy (leases from the real Redis)', () => {
     const open = context(plan, 'sub-dead', 'open');
     await policy.run(open);
     expect(open.responseHeaders['ratelimit-remaining']).toBe('1');
+    // The access event reports the fallback, so audit can alert on it.
+    expect(open.rateLimitFallback).toBe(true);
     await policy.run(context(plan, 'sub-dead', 'open'));
     await expect(policy.run(context(plan, 'sub-dead', 'open'))).rejects.toMatchObject({
       status: 429,

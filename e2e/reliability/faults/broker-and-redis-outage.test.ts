@@ -231,6 +231,19 @@ describe('Kafka broker and Redis outages', () => {
       1_000,
     );
 
+    // The fail-open API's requests were admitted by in-memory limits: their events say so.
+    const openEvents = await eventually(
+      'the fail-open requests stored',
+      async () => {
+        const stored = await store.accessData(open.map((each) => each.requestId));
+        return stored.size === open.length ? stored : undefined;
+      },
+      90_000,
+    );
+    const countedInMemory = [...openEvents.values()].filter(
+      (data) => data.rateLimitFallback === true,
+    ).length;
+
     await redis.start();
     const recovered = await eventually(
       'the fail-closed API serving again after Redis returned',
@@ -246,6 +259,7 @@ describe('Kafka broker and Redis outages', () => {
       closed.every((each) => each.status === 503 && each.contentType.includes('problem+json')) &&
       admittedFromLease < 100 &&
       closedReachedUpstream.length === 0 &&
+      countedInMemory === open.length &&
       alert.rule === 'rate_limiter_unavailable' &&
       recovered.status === 200;
     record({
@@ -253,12 +267,12 @@ describe('Kafka broker and Redis outages', () => {
       name: 'Redis killed (one fail-open, one fail-closed API)',
       survived,
       detail:
-        `fail-open API: ${open.map((each) => each.status).join(',')}; fail-closed API: ` +
+        `fail-open API: ${open.map((each) => each.status).join(',')} (${countedInMemory} of ` +
+        `${open.length} events marked rateLimitFallback); fail-closed API: ` +
         `${admittedFromLease} admitted from its Redis lease, then ${closed.map((each) => each.status).join(',')} ` +
         `(${closedReachedUpstream.length} refusals reached the upstream); ` +
         `alert ${alert.rule} (${alert.severity}, ${alert.status}) after ${refusalsUntilAlert} extra refusals; ` +
-        `fail-closed API back to ${recovered.status} once Redis returned. Gap: a fail-open API's ` +
-        'fallback to in-memory limits emits no event reason, so only fail-closed refusals raise the alert',
+        `fail-closed API back to ${recovered.status} once Redis returned`,
     });
 
     expect(open.map((each) => each.status)).toEqual([200, 200, 200, 200, 200]);
@@ -268,6 +282,7 @@ describe('Kafka broker and Redis outages', () => {
       expect(JSON.parse(each.body)).toMatchObject({ status: 503 });
     }
     expect(closedReachedUpstream).toEqual([]);
+    expect(countedInMemory).toBe(open.length);
     // Bounded by the lease: 1/20 of the plan's burst window (2000 in the fixtures).
     expect(admittedFromLease).toBeLessThan(100);
     expect(alert).toMatchObject({ rule: 'rate_limiter_unavailable', status: 'open' });

@@ -143,6 +143,19 @@ export class AuditStore {
     return new Map(rows.map((row) => [row.request_id, row.n]));
   }
 
+  /** The stored access events' data of these gateway request ids, by request id. */
+  async accessData(requestIds: string[]): Promise<Map<string, Record<string, unknown>>> {
+    const rows = await this.prisma.$queryRawUnsafe<
+      { request_id: string; data: Record<string, unknown> }[]
+    >(
+      `SELECT data->>'requestId' AS request_id, data
+         FROM audit.audit_events
+        WHERE type = 'gateway.access' AND data->>'requestId' = ANY($1::text[])`,
+      requestIds,
+    );
+    return new Map(rows.map((row) => [row.request_id, row.data]));
+  }
+
   async tally(apiId: string, sentRequestIds: Iterable<string>): Promise<StoredEventTally> {
     const counts = await this.countsByRequestId(apiId);
     const sent = new Set(sentRequestIds);

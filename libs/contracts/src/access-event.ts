@@ -70,6 +70,11 @@ export const accessEventDataSchema = z.strictObject({
   userAgent: z.string().max(1024).nullable(),
   tokenJti: z.string().max(256).nullable(),
   scopes: z.array(z.string()).default([]),
+  /**
+   * Present (true) when Redis was unreachable and this request was counted by the gateway's
+   * in-memory limits instead (an API that fails open): limits then hold per replica, not shared.
+   */
+  rateLimitFallback: z.literal(true).optional(),
 });
 export type AccessEventData = z.infer<typeof accessEventDataSchema>;
 

@@ -71,7 +71,8 @@ export class AlertRules {
       }
     }
     if (CREDENTIAL_MISUSE.has(data.reason)) add(await this.#credentialMisuse(event, at));
-    if (data.reason === 'rate_limiter_unavailable') {
+    // Refusals of fail-closed APIs, and requests a fail-open API counted in memory instead.
+    if (data.reason === 'rate_limiter_unavailable' || data.rateLimitFallback === true) {
       const { threshold, windowSeconds } = this.thresholds.rateLimiterUnavailable;
       const count = await this.windows.count(
         `limiter:${data.gatewayId}`,

@@ -21,7 +21,8 @@ export const alertThresholdsSchema = z.strictObject({
   authorizationDenial: burst(20, 60),
   /** Uses of revoked or expired credentials and tokens per client (1 = the first use alerts). */
   credentialMisuse: burst(1, 300),
-  /** rate_limiter_unavailable decisions (gateway fell back to local limits) per gateway. */
+  /** Fail-closed refusals (rate_limiter_unavailable) and fail-open requests counted in memory
+   * (rateLimitFallback) per gateway: Redis was unreachable. */
   rateLimiterUnavailable: burst(1, 300),
   /** An application's requests in the current minute versus its own EWMA per-minute rate. */
   trafficBaseline: z

@@ -186,6 +186,24 @@ describe('anomaly rules on the stream (real Kafka, Redis, PostgreSQL)', () => {
     expect(others).toHaveLength(0);
   });
 
+  it('a gateway counting a fail-open API in memory (Redis down) opens the limiter alert', async () => {
+    const degraded = `gw-${hex()}`;
+    const healthy = `gw-${hex()}`;
+    await harness.produce([
+      // Allowed requests: only the flag says the limits were no longer shared.
+      ...many(2, () => ({ gatewayId: degraded, rateLimitFallback: true })),
+      ...many(5, () => ({ gatewayId: healthy })),
+    ]);
+    const alerts = await waitFor(
+      'the rate limiter alert',
+      () => alertsFor(`rate_limiter_unavailable:gateway:${degraded}`),
+      (list) => list.length > 0 && list[0]!.count === 2,
+    );
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toMatchObject({ rule: 'rate_limiter_unavailable', severity: 'medium' });
+    expect(await settled(`rate_limiter_unavailable:gateway:${healthy}`)).toHaveLength(0);
+  });
+
   it('upstream errors: a 5xx spike on one API opens one alert, a few errors do not', async () => {
     const spiking = `api-${hex()}`;
     const healthy = `api-${hex()}`;

@@ -52,6 +52,7 @@ export class AccessEventRecorder {
       userAgent: context.userAgent?.slice(0, 1024) ?? null,
       tokenJti: caller?.tokenJti?.slice(0, 256) ?? null,
       scopes: context.scopes,
+      ...(context.rateLimitFallback ? { rateLimitFallback: true } : {}),
     };
     try {
       const now = Date.now();

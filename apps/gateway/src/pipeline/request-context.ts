@@ -48,4 +48,6 @@ export interface RequestContext {
   bytesOut: number;
   /** Whether the response cache answered (hit) or was consulted and missed; null when off. */
   cache: 'hit' | 'miss' | null;
+  /** Set when Redis was down and the in-memory fallback counted this request (fail-open APIs). */
+  rateLimitFallback?: true;
 }

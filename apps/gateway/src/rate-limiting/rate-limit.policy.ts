@@ -184,6 +184,8 @@ export class RateLimitPolicy {
 
   /** Redis is unreachable and the API fails open: this replica counts alone, in memory. */
   async #fallbackRun(context: RequestContext, plan: GatewayPlan, key: string): Promise<void> {
+    // Reported in the access event, so audit can alert on a limiter that is no longer shared.
+    context.rateLimitFallback = true;
     const id = `${plan.id}:${plan.ratePerSecond}:${plan.burst}`;
     let limiters = this.#fallback.get(id);
     if (!limiters) {
