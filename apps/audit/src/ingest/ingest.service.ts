@@ -25,7 +25,7 @@ const START_RETRY_MS = 2_000;
 @Injectable()
 export class IngestService implements OnApplicationBootstrap, OnModuleDestroy {
   #state: IngestState;
-  #consumer: RunningConsumer | undefined;
+  #consumers: RunningConsumer[] = [];
   #starting: Promise<void> | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
   readonly #deadLetter: DeadLetterPublisher;
@@ -66,7 +66,7 @@ export class IngestService implements OnApplicationBootstrap, OnModuleDestroy {
     this.#state = 'stopped';
     clearTimeout(this.#retryTimer);
     await this.#starting;
-    await this.#consumer?.stop();
+    await stopAll(this.#consumers);
     await this.#deadLetter.stop().catch(() => undefined);
   }
 
@@ -83,28 +83,40 @@ export class IngestService implements OnApplicationBootstrap, OnModuleDestroy {
   async #start(): Promise<void> {
     try {
       await this.#deadLetter.start();
-      const consumer = await runConsumer({
-        kafka: this.kafka,
-        groupId: this.config.AUDIT_CONSUMER_GROUP,
-        topics: this.config.AUDIT_INGEST_TOPICS,
-        // A new group reads what Kafka still retains: nothing produced before start-up is skipped.
-        fromBeginning: true,
-        eachBatch: (payload) => this.#ingestor.handleBatch(payload),
-        partitionsConsumedConcurrently: this.config.AUDIT_INGEST_CONCURRENCY,
-        maxBytesPerPartition: this.config.AUDIT_INGEST_MAX_BATCH_BYTES,
-        logger: this.#logger,
-      });
+      // Members of one group in this process share the partitions as replicas do (see
+      // AUDIT_INGEST_MEMBERS); the writer and the counters are shared.
+      for (let member = 0; member < this.config.AUDIT_INGEST_MEMBERS; member++) {
+        if (this.#state === 'stopped') break;
+        this.#consumers.push(
+          await runConsumer({
+            kafka: this.kafka,
+            groupId: this.config.AUDIT_CONSUMER_GROUP,
+            topics: this.config.AUDIT_INGEST_TOPICS,
+            // A new group reads what Kafka still retains: nothing produced before start-up is skipped.
+            fromBeginning: true,
+            eachBatch: (payload) => this.#ingestor.handleBatch(payload),
+            partitionsConsumedConcurrently: this.config.AUDIT_INGEST_CONCURRENCY,
+            maxBytesPerPartition: this.config.AUDIT_INGEST_MAX_BATCH_BYTES,
+            logger: this.#logger,
+          }),
+        );
+      }
       if (this.#state === 'stopped') {
-        await consumer.stop();
+        await stopAll(this.#consumers);
         return;
       }
-      this.#consumer = consumer;
       this.#state = 'running';
       this.#logger.info(
-        { groupId: this.config.AUDIT_CONSUMER_GROUP, topics: this.config.AUDIT_INGEST_TOPICS },
+        {
+          groupId: this.config.AUDIT_CONSUMER_GROUP,
+          topics: this.config.AUDIT_INGEST_TOPICS,
+          members: this.#consumers.length,
+        },
         'audit ingest running',
       );
     } catch (error) {
+      // Members that did start leave the group before the whole start is tried again.
+      await stopAll(this.#consumers).catch(() => undefined);
       if (this.#state === 'stopped') return;
       this.#logger.warn({ err: error }, 'audit ingest could not start; retrying');
       this.#retryTimer = setTimeout(() => {
@@ -113,4 +125,10 @@ export class IngestService implements OnApplicationBootstrap, OnModuleDestroy {
       this.#retryTimer.unref();
     }
   }
+}
+
+/** Stops every member (each leaves the group after its running batch) and forgets them. */
+async function stopAll(consumers: RunningConsumer[]): Promise<void> {
+  const stopping = consumers.splice(0);
+  await Promise.all(stopping.map((consumer) => consumer.stop()));
 }

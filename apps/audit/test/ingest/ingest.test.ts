@@ -178,6 +178,44 @@ describe('audit ingest', () => {
     }
   });
 
+  it('runs AUDIT_INGEST_MEMBERS members of the group in one replica, storing each event once', async () => {
+    const topic = await createTestTopic(kafka, 'access', 4);
+    const deadLetter = await createTestTopic(kafka, 'dead-letter', 1);
+    const env = { ...(await ingestEnv(topic, deadLetter)), AUDIT_INGEST_MEMBERS: '2' };
+    const audit = await startAudit(env);
+    try {
+      const admin = kafka.admin();
+      await admin.connect();
+      await waitFor(async () => {
+        const { groups } = await admin.describeGroups([env.AUDIT_CONSUMER_GROUP]);
+        return groups[0]?.state === 'Stable' && groups[0].members.length === 2;
+      }, 60_000);
+      await admin.disconnect();
+      const events = Array.from({ length: 400 }, () => accessEvent());
+      await produce(
+        kafka,
+        topic,
+        events.map((event, index) => ({
+          partition: index % 4,
+          key: event.id,
+          value: JSON.stringify(event),
+        })),
+      );
+      await waitUntilConsumed(kafka, env.AUDIT_CONSUMER_GROUP, topic);
+      expect(audit.app.get(IngestService).counters.stored).toBe(400);
+      expect(
+        await countStored(
+          db,
+          events.map((event) => event.id),
+        ),
+      ).toEqual({ rows: 400, distinct: 400 });
+      const now = new Date();
+      expect((await verifyChains(db, now, now)).firstBrokenLink).toBeNull();
+    } finally {
+      await audit.close();
+    }
+  });
+
   it('reports the consumer in readiness', async () => {
     const topic = await createTestTopic(kafka, 'access', 1);
     const deadLetter = await createTestTopic(kafka, 'dead-letter', 1);
