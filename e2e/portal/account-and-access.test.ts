@@ -227,6 +227,17 @@ describe('portal: account security and access management', () => {
     await disable.getByLabel('Current 6-digit code').fill(authenticator.wrongCode());
     await disable.getByRole('button', { name: 'Turn off two-factor sign-in' }).click();
     await disable.getByRole('alert').getByText('The code is wrong or was used already.').waitFor();
+    // A lost phone: the form also takes a recovery code (a used-up one is refused as such).
+    await disable.getByLabel('Current 6-digit code').fill('');
+    if (!(await disable.getByLabel('Recovery code').isVisible()))
+      await disable.getByText('Lost your phone? Use a recovery code').click();
+    await disable.getByLabel('Recovery code').fill(recoveryCodes[1]!);
+    await disable.getByRole('button', { name: 'Turn off two-factor sign-in' }).click();
+    await disable
+      .getByRole('alert')
+      .getByText('The recovery code is wrong or was used already.')
+      .waitFor();
+    await disable.getByLabel('Recovery code').fill('');
     await disable.getByLabel('Current 6-digit code').fill(await authenticator.nextCode());
     await disable.getByRole('button', { name: 'Turn off two-factor sign-in' }).click();
     await again.page.getByText('Two-factor sign-in is off.').waitFor();

@@ -4,7 +4,7 @@ import { redirect } from 'next/navigation';
 import { z } from 'zod';
 import type { FormState } from '../forms/form-state';
 import { runAction } from '../forms/run-action';
-import { emptyFormSchema, mfaFormSchema } from '../forms/schemas';
+import { emptyFormSchema, mfaFormSchema, secondFactorFormSchema } from '../forms/schemas';
 import { identity } from '../server/backend';
 import { anyObject } from '../server/models';
 import { mfaSatisfied } from '../server/session';
@@ -54,10 +54,16 @@ export async function confirmTotpEnrolment(
   });
 }
 
-/** Turns TOTP off; identity asks for a current code and refuses when the person's roles need it. */
+/**
+ * Turns TOTP off; identity asks for a current code — or a recovery code, for a lost phone — and
+ * refuses when the person's roles need a second factor.
+ */
 export async function disableTotp(_state: FormState, formData: FormData): Promise<FormState> {
-  const state = await runAction(formData, { schema: mfaFormSchema }, async (input) => {
-    await identity('/v1/me/mfa/totp', anyObject, { method: 'DELETE', body: { code: input.code } });
+  const state = await runAction(formData, { schema: secondFactorFormSchema }, async (input) => {
+    await identity('/v1/me/mfa/totp', anyObject, {
+      method: 'DELETE',
+      body: input.recoveryCode ? { recoveryCode: input.recoveryCode } : { code: input.code },
+    });
   });
   if (state.status !== 'success') return state;
   redirect('/account?mfa=off');

@@ -82,8 +82,17 @@ export default async function AccountPage({
                   autoComplete="one-time-code"
                   minLength={6}
                   maxLength={6}
-                  required
                 />
+                <details className="recovery-option">
+                  <summary>Lost your phone? Use a recovery code</summary>
+                  <TextField
+                    name="recoveryCode"
+                    label="Recovery code"
+                    hint="One of the codes you saved; it is used up, and the rest stop working."
+                    autoComplete="off"
+                    maxLength={64}
+                  />
+                </details>
               </ActionForm>
             </>
           ) : (
