@@ -103,7 +103,11 @@ describe('audit event writer, COPY path', () => {
       ...Array.from({ length: 20 }, (_, index) => hostileEvent(index, at(index))),
       managementEvent({ time: at(30), apiId: 'api\tmgmt\\', teamId: 'team\n🛡️' }),
     ];
-    for (const event of events) expect(unstorableReason(toRowContent(event))).toBeNull();
+    for (const event of events) {
+      // Through both of its paths: the re-serialised row, and the raw JSON the ingest sees.
+      expect(unstorableReason(toRowContent(event))).toBeNull();
+      expect(unstorableReason(toRowContent(event), JSON.stringify(event))).toBeNull();
+    }
 
     // The first half goes through COPY; the redelivery of everything stores the second half
     // through the careful path (INSERT … ON CONFLICT), so both paths meet the same expectations.
@@ -189,6 +193,7 @@ describe('audit event writer, COPY path', () => {
     const good = accessEvent({}, { time: at(1) });
     const bad = accessEvent({ path: '/nul\0here' }, { time: at(2) });
     expect(unstorableReason(toRowContent(bad))).toMatch(/NUL/);
+    expect(unstorableReason(toRowContent(bad), JSON.stringify(bad))).toMatch(/NUL/);
     await expect(store([good, bad])).rejects.toBeInstanceOf(UnstorableValueError);
     const badColumn = accessEvent({ appId: 'a\0b' }, { time: at(3) });
     await expect(store([badColumn])).rejects.toBeInstanceOf(UnstorableValueError);
