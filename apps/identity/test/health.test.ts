@@ -28,9 +28,22 @@ describe('identity health endpoints', () => {
   it('publishes an OpenAPI document', async () => {
     const response = await fetch(`${identity.url}/openapi.json`);
     expect(response.status).toBe(200);
-    const document = (await response.json()) as { openapi: string; info: { title: string } };
+    const document = (await response.json()) as {
+      openapi: string;
+      info: { title: string };
+      paths: Record<string, Record<string, OpenApiOperation>>;
+    };
     expect(document.openapi).toMatch(/^3\./);
     expect(document.info.title).toBe('Portcullis identity');
+    // Bodies and query parameters are documented from the zod schemas that validate them.
+    const createTeam = document.paths['/v1/teams']!.post!;
+    expect(createTeam.requestBody?.content['application/json']?.schema.properties).toHaveProperty(
+      'name',
+    );
+    const approvals = document.paths['/v1/approvals']!.get!;
+    expect(approvals.parameters?.map((parameter) => parameter.name)).toEqual(
+      expect.arrayContaining(['status', 'page', 'pageSize']),
+    );
   });
 
   it('answers unknown routes with problem+json and no stack trace', async () => {
@@ -68,3 +81,8 @@ describe('identity readiness when a dependency is down', () => {
     expect(body.checks.kafka?.status).toBe('down');
   });
 });
+
+interface OpenApiOperation {
+  parameters?: { name: string; in: string }[];
+  requestBody?: { content: Record<string, { schema: { properties?: Record<string, unknown> } }> };
+}

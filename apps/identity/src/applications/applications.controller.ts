@@ -1,5 +1,4 @@
 import {
-  Body,
   Controller,
   Delete,
   Get,
@@ -8,13 +7,11 @@ import {
   ParseUUIDPipe,
   Patch,
   Post,
-  Query,
 } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ZodValidationPipe } from '@portcullis/nest-service';
 import { CurrentUser, Protected, type UserPrincipal } from '../auth/index.js';
 import { CurrentRequestMeta, type RequestMeta } from '../auth/request-meta.js';
-import { ApiProblems, ApiZodBody, ApiZodQuery } from '../auth/zod-openapi.js';
+import { ApiProblems, ValidatedBody, ValidatedQuery } from '../auth/zod-openapi.js';
 import {
   createApplicationSchema,
   deleteApplicationQuerySchema,
@@ -37,12 +34,11 @@ export class ApplicationsController {
 
   @Post('teams/:teamId/applications')
   @ApiOperation({ summary: 'Register an application owned by a team (team members)' })
-  @ApiZodBody(createApplicationSchema)
   @ApiProblems(400, 401, 403, 404, 409)
   create(
     @CurrentUser() user: UserPrincipal,
     @Param('teamId', uuid) teamId: string,
-    @Body(new ZodValidationPipe(createApplicationSchema)) body: CreateApplicationInput,
+    @ValidatedBody(createApplicationSchema) body: CreateApplicationInput,
     @CurrentRequestMeta() meta: RequestMeta,
   ) {
     return this.applications.create(user, teamId, body, meta);
@@ -50,11 +46,10 @@ export class ApplicationsController {
 
   @Get('applications')
   @ApiOperation({ summary: "Applications of my teams (admins/security: any team's with teamId)" })
-  @ApiZodQuery(listApplicationsQuerySchema)
   @ApiProblems(400, 401, 403)
   list(
     @CurrentUser() user: UserPrincipal,
-    @Query(new ZodValidationPipe(listApplicationsQuerySchema)) query: ListApplicationsQuery,
+    @ValidatedQuery(listApplicationsQuerySchema) query: ListApplicationsQuery,
   ) {
     return this.applications.list(user, query);
   }
@@ -68,12 +63,11 @@ export class ApplicationsController {
 
   @Patch('applications/:id')
   @ApiOperation({ summary: 'Rename or describe an application (team members)' })
-  @ApiZodBody(patchApplicationSchema)
   @ApiProblems(400, 401, 403, 404, 409)
   patch(
     @CurrentUser() user: UserPrincipal,
     @Param('id', uuid) id: string,
-    @Body(new ZodValidationPipe(patchApplicationSchema)) body: PatchApplicationInput,
+    @ValidatedBody(patchApplicationSchema) body: PatchApplicationInput,
     @CurrentRequestMeta() meta: RequestMeta,
   ) {
     return this.applications.patch(user, id, body, meta);
@@ -85,12 +79,11 @@ export class ApplicationsController {
     summary: 'Delete an application (team members)',
     description: 'Refused (409) while subscriptions are live, unless `revokeSubscriptions=true`.',
   })
-  @ApiZodQuery(deleteApplicationQuerySchema)
   @ApiProblems(400, 401, 403, 404, 409)
   async remove(
     @CurrentUser() user: UserPrincipal,
     @Param('id', uuid) id: string,
-    @Query(new ZodValidationPipe(deleteApplicationQuerySchema)) query: DeleteApplicationQuery,
+    @ValidatedQuery(deleteApplicationQuerySchema) query: DeleteApplicationQuery,
     @CurrentRequestMeta() meta: RequestMeta,
   ): Promise<void> {
     await this.applications.remove(user, id, query.revokeSubscriptions, meta);

@@ -1,5 +1,6 @@
-import { applyDecorators } from '@nestjs/common';
+import { applyDecorators, Body, Query } from '@nestjs/common';
 import { ApiBody, ApiQuery, ApiResponse } from '@nestjs/swagger';
+import { ZodValidationPipe } from '@portcullis/nest-service';
 import { z } from 'zod';
 
 // @nestjs/swagger does not export its SchemaObject type from the package root.
@@ -29,6 +30,32 @@ export function ApiZodQuery(schema: z.ZodObject) {
       }),
     ),
   );
+}
+
+/** The request body, validated by `schema` and documented in OpenAPI from the same schema. */
+export function ValidatedBody(schema: z.ZodType): ParameterDecorator {
+  return (target, key, index) => {
+    Body(new ZodValidationPipe(schema))(target, key, index);
+    documentMethod(ApiZodBody(schema), target, key);
+  };
+}
+
+/** The query parameters, validated by `schema` and documented in OpenAPI from the same schema. */
+export function ValidatedQuery(schema: z.ZodObject): ParameterDecorator {
+  return (target, key, index) => {
+    Query(new ZodValidationPipe(schema))(target, key, index);
+    documentMethod(ApiZodQuery(schema), target, key);
+  };
+}
+
+function documentMethod(
+  decorator: MethodDecorator,
+  target: object,
+  key: string | symbol | undefined,
+): void {
+  // Parameter decorators of a method see its prototype and name; constructors have no key.
+  if (key === undefined) return;
+  decorator(target, key, Object.getOwnPropertyDescriptor(target, key)!);
 }
 
 /** The error answers every protected management route can give (RFC 9457 problem+json). */

@@ -1,6 +1,5 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ZodValidationPipe } from '@portcullis/nest-service';
 import {
   CurrentPrincipal,
   CurrentUser,
@@ -9,7 +8,7 @@ import {
   type UserPrincipal,
 } from '../auth/index.js';
 import { CurrentRequestMeta, type RequestMeta } from '../auth/request-meta.js';
-import { ApiProblems, ApiZodBody, ApiZodQuery } from '../auth/zod-openapi.js';
+import { ApiProblems, ValidatedBody, ValidatedQuery } from '../auth/zod-openapi.js';
 import {
   createApiSchema,
   patchApiSchema,
@@ -28,9 +27,8 @@ export class CatalogController {
   @ApiOperation({
     summary: 'Browse and search the API catalog (`q` matches name, slug, description)',
   })
-  @ApiZodQuery(listApisQuerySchema)
   @ApiProblems(400, 401, 403)
-  list(@Query(new ZodValidationPipe(listApisQuerySchema)) query: ListApisQuery) {
+  list(@ValidatedQuery(listApisQuerySchema) query: ListApisQuery) {
     return this.catalog.list(query);
   }
 
@@ -49,11 +47,10 @@ export class CatalogController {
   @Post()
   @Protected({ roles: ['admin'] })
   @ApiOperation({ summary: 'Publish an API (admins)' })
-  @ApiZodBody(createApiSchema)
   @ApiProblems(400, 401, 403, 409)
   create(
     @CurrentUser() user: UserPrincipal,
-    @Body(new ZodValidationPipe(createApiSchema)) body: CreateApiInput,
+    @ValidatedBody(createApiSchema) body: CreateApiInput,
     @CurrentRequestMeta() meta: RequestMeta,
   ) {
     return this.catalog.create(user, body, meta);
@@ -66,12 +63,11 @@ export class CatalogController {
     description:
       'Any subset of fields. `scopes`, `routes` and `plans` replace the current lists (a plan with subscriptions cannot be removed). Send `version` to refuse lost updates. The version bumps on every change.',
   })
-  @ApiZodBody(patchApiSchema)
   @ApiProblems(400, 401, 403, 404, 409)
   patch(
     @CurrentUser() user: UserPrincipal,
     @Param('slug') slug: string,
-    @Body(new ZodValidationPipe(patchApiSchema)) body: PatchApiInput,
+    @ValidatedBody(patchApiSchema) body: PatchApiInput,
     @CurrentRequestMeta() meta: RequestMeta,
   ) {
     return this.catalog.patch(user, slug, body, meta);

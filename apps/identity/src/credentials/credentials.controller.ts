@@ -1,6 +1,5 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import {
-  ApiBody,
   ApiConflictResponse,
   ApiCreatedResponse,
   ApiForbiddenResponse,
@@ -8,9 +7,7 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { ZodValidationPipe } from '@portcullis/nest-service';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
 import { CurrentUser, Protected } from '../auth/decorators.js';
 import type { UserPrincipal } from '../auth/principal.js';
 import {
@@ -25,6 +22,7 @@ import {
   type IssuedCredential,
   type RequestOrigin,
 } from './credentials.service.js';
+import { ValidatedBody } from '../auth/zod-openapi.js';
 
 @ApiTags('credentials')
 @Controller('v1/applications/:appId/credentials')
@@ -40,12 +38,11 @@ export class CredentialsController {
       'Needs an approved subscription of the application in that environment. The API key or ' +
       'client secret is in this response only.',
   })
-  @ApiBody({ schema: z.toJSONSchema(createCredentialSchema, { io: 'input' }) as object })
   @ApiCreatedResponse({ description: 'The credential, with its secret shown once' })
   @ApiConflictResponse({ description: 'No approved subscription in that environment' })
   async create(
     @Param('appId') appId: string,
-    @Body(new ZodValidationPipe(createCredentialSchema)) body: CreateCredentialRequest,
+    @ValidatedBody(createCredentialSchema) body: CreateCredentialRequest,
     @CurrentUser() user: UserPrincipal,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -72,12 +69,11 @@ export class CredentialsController {
       'Issues a replacement (same client id for OAuth clients); the old one keeps working until ' +
       'graceUntil (default 24 h, at most 30 days).',
   })
-  @ApiBody({ schema: z.toJSONSchema(rotateCredentialSchema, { io: 'input' }) as object })
   @ApiOkResponse({ description: 'The new credential, with its secret shown once' })
   async rotate(
     @Param('appId') appId: string,
     @Param('credentialId') credentialId: string,
-    @Body(new ZodValidationPipe(rotateCredentialSchema)) body: RotateCredentialRequest,
+    @ValidatedBody(rotateCredentialSchema) body: RotateCredentialRequest,
     @CurrentUser() user: UserPrincipal,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,

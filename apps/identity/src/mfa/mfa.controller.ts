@@ -1,10 +1,9 @@
-import { Body, Controller, Delete, HttpCode, Post } from '@nestjs/common';
+import { Controller, Delete, HttpCode, Post } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { ZodValidationPipe } from '@portcullis/nest-service';
 import { z } from 'zod';
 import { CurrentUser, Protected, type UserPrincipal } from '../auth/index.js';
 import { CurrentRequestMeta, type RequestMeta } from '../auth/request-meta.js';
-import { ApiProblems, ApiZodBody } from '../auth/zod-openapi.js';
+import { ApiProblems, ValidatedBody } from '../auth/zod-openapi.js';
 import { MfaService, type SecondFactor } from './mfa.service.js';
 
 const totpCode = z.string().regex(/^\d{6}$/, 'must be the 6-digit code');
@@ -47,11 +46,10 @@ export class MfaController {
     description:
       'Answers `{ totpEnabled, recoveryCodes }`: ten recovery codes, shown this once, each usable once instead of a TOTP code.',
   })
-  @ApiZodBody(codeSchema)
   @ApiProblems(400, 401, 403, 409)
   confirm(
     @CurrentUser() user: UserPrincipal,
-    @Body(new ZodValidationPipe(codeSchema)) body: CodeInput,
+    @ValidatedBody(codeSchema) body: CodeInput,
     @CurrentRequestMeta() meta: RequestMeta,
   ) {
     return this.mfa.confirm(user, body.code, meta);
@@ -63,12 +61,11 @@ export class MfaController {
     summary: 'Replace my recovery codes (needs a current TOTP code)',
     description: 'Answers `{ recoveryCodes }`, shown this once; the earlier codes stop working.',
   })
-  @ApiZodBody(codeSchema)
   @ApiResponse({ status: 201, description: '`{ recoveryCodes }`, shown this once' })
   @ApiProblems(400, 401, 403, 409)
   regenerate(
     @CurrentUser() user: UserPrincipal,
-    @Body(new ZodValidationPipe(codeSchema)) body: CodeInput,
+    @ValidatedBody(codeSchema) body: CodeInput,
     @CurrentRequestMeta() meta: RequestMeta,
   ) {
     return this.mfa.regenerateRecoveryCodes(user, body.code, meta);
@@ -81,11 +78,10 @@ export class MfaController {
     summary:
       'Disable TOTP (needs a current code or a recovery code; refused when your roles need it)',
   })
-  @ApiZodBody(secondFactorSchema)
   @ApiProblems(400, 401, 403, 409)
   async disable(
     @CurrentUser() user: UserPrincipal,
-    @Body(new ZodValidationPipe(secondFactorSchema)) body: SecondFactor,
+    @ValidatedBody(secondFactorSchema) body: SecondFactor,
     @CurrentRequestMeta() meta: RequestMeta,
   ): Promise<void> {
     await this.mfa.disable(user, body, meta);
@@ -97,11 +93,10 @@ export class MfaController {
     summary: 'Give the second factor for this session: `{code}` or `{recoveryCode}`',
     description: 'Wrong codes (either kind) count towards the account lockout.',
   })
-  @ApiZodBody(secondFactorSchema)
   @ApiProblems(400, 401, 403, 409)
   verify(
     @CurrentUser() user: UserPrincipal,
-    @Body(new ZodValidationPipe(secondFactorSchema)) body: SecondFactor,
+    @ValidatedBody(secondFactorSchema) body: SecondFactor,
     @CurrentRequestMeta() meta: RequestMeta,
   ) {
     return this.mfa.verifySession(user, body, meta);

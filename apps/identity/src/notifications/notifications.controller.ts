@@ -1,9 +1,8 @@
-import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ZodValidationPipe } from '@portcullis/nest-service';
 import { z } from 'zod';
 import { CurrentUser, Protected, type UserPrincipal } from '../auth/index.js';
-import { ApiProblems, ApiZodQuery } from '../auth/zod-openapi.js';
+import { ApiProblems, ValidatedQuery } from '../auth/zod-openapi.js';
 import { paginationQuerySchema } from '../users/pagination.js';
 import { Notifications } from './notifications.service.js';
 
@@ -22,11 +21,10 @@ export class NotificationsController {
 
   @Get()
   @ApiOperation({ summary: 'My in-app notifications, newest first' })
-  @ApiZodQuery(listQuerySchema)
   @ApiProblems(400, 401, 403)
   list(
     @CurrentUser() user: UserPrincipal,
-    @Query(new ZodValidationPipe(listQuerySchema)) query: z.output<typeof listQuerySchema>,
+    @ValidatedQuery(listQuerySchema) query: z.output<typeof listQuerySchema>,
   ) {
     return this.notifications.list(user.userId, query);
   }

@@ -1,19 +1,8 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  Param,
-  ParseUUIDPipe,
-  Post,
-  Query,
-} from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ZodValidationPipe } from '@portcullis/nest-service';
 import { CurrentUser, Protected, type UserPrincipal } from '../auth/index.js';
 import { CurrentRequestMeta, type RequestMeta } from '../auth/request-meta.js';
-import { ApiProblems, ApiZodBody, ApiZodQuery } from '../auth/zod-openapi.js';
+import { ApiProblems, ValidatedBody, ValidatedQuery } from '../auth/zod-openapi.js';
 import {
   grantRoleSchema,
   listUsersQuerySchema,
@@ -30,9 +19,8 @@ export class RolesController {
   @Get()
   @Protected({ roles: ['admin', 'security'] })
   @ApiOperation({ summary: 'Search users (admins, security)' })
-  @ApiZodQuery(listUsersQuerySchema)
   @ApiProblems(400, 401, 403)
-  list(@Query(new ZodValidationPipe(listUsersQuerySchema)) query: ListUsersQuery) {
+  list(@ValidatedQuery(listUsersQuerySchema) query: ListUsersQuery) {
     return this.roles.list(query);
   }
 
@@ -50,12 +38,11 @@ export class RolesController {
     summary: 'Grant a role (admins)',
     description: '`approver` is granted per API (`apiId` required); security and admin are global.',
   })
-  @ApiZodBody(grantRoleSchema)
   @ApiProblems(400, 401, 403, 404, 409)
   grant(
     @CurrentUser() admin: UserPrincipal,
     @Param('id', new ParseUUIDPipe()) id: string,
-    @Body(new ZodValidationPipe(grantRoleSchema)) body: GrantRoleInput,
+    @ValidatedBody(grantRoleSchema) body: GrantRoleInput,
     @CurrentRequestMeta() meta: RequestMeta,
   ) {
     return this.roles.grant(admin, id, body, meta);

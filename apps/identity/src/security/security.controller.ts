@@ -1,5 +1,4 @@
 import {
-  Body,
   Controller,
   Delete,
   Get,
@@ -8,15 +7,13 @@ import {
   ParseUUIDPipe,
   Post,
   Put,
-  Query,
   Res,
 } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { ZodValidationPipe } from '@portcullis/nest-service';
 import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, Protected, type Principal } from '../auth/index.js';
 import { CurrentRequestMeta, type RequestMeta } from '../auth/request-meta.js';
-import { ApiProblems, ApiZodBody, ApiZodQuery } from '../auth/zod-openapi.js';
+import { ApiProblems, ValidatedBody, ValidatedQuery } from '../auth/zod-openapi.js';
 import {
   createBlockSchema,
   listBlocksQuerySchema,
@@ -50,14 +47,13 @@ export class SecurityController {
     description:
       '`block_ip` blocks an IP address or CIDR range at every gateway until `until`; `suspend_credential` makes a credential unusable at the token endpoint and the gateway until `until` (a revoked or expired credential is recorded and stays as it is). 201 when created; 200 when the id exists (same action and target: `until` and `reason` are updated). 400 invalid target, 404 unknown credential, 409 the id is taken by another action or target, or was lifted.',
   })
-  @ApiZodBody(securityResponseSchema)
   @ApiResponse({ status: 201, description: 'Applied' })
   @ApiResponse({ status: 200, description: 'Applied already; `until` and `reason` updated' })
   @ApiProblems(400, 401, 403, 404, 409)
   async apply(
     @CurrentPrincipal() principal: Principal,
     @Param('id', uuid) id: string,
-    @Body(new ZodValidationPipe(securityResponseSchema)) body: SecurityResponseInput,
+    @ValidatedBody(securityResponseSchema) body: SecurityResponseInput,
     @CurrentRequestMeta() meta: RequestMeta,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
@@ -97,10 +93,9 @@ export class SecurityController {
   @ApiOperation({
     summary: 'Blocked source addresses (active; `includeInactive=true` adds lifted and lapsed)',
   })
-  @ApiZodQuery(listBlocksQuerySchema)
   @ApiResponse({ status: 200, description: '`{ items }`, newest first' })
   @ApiProblems(400, 401, 403)
-  list(@Query(new ZodValidationPipe(listBlocksQuerySchema)) query: ListBlocksQuery) {
+  list(@ValidatedQuery(listBlocksQuerySchema) query: ListBlocksQuery) {
     return this.blocks.list(query.includeInactive === 'true');
   }
 
@@ -111,12 +106,11 @@ export class SecurityController {
     description:
       '`until` absent or null: until lifted. Ranges at most /8 (IPv4) or /32 (IPv6) wide. Gateways refuse the address within a second.',
   })
-  @ApiZodBody(createBlockSchema)
   @ApiResponse({ status: 201, description: 'The block' })
   @ApiProblems(400, 401, 403)
   create(
     @CurrentPrincipal() principal: Principal,
-    @Body(new ZodValidationPipe(createBlockSchema)) body: CreateBlockInput,
+    @ValidatedBody(createBlockSchema) body: CreateBlockInput,
     @CurrentRequestMeta() meta: RequestMeta,
   ) {
     return this.blocks.create(body, principal, meta);

@@ -1,9 +1,8 @@
-import { Body, Controller, Delete, HttpCode, Post } from '@nestjs/common';
+import { Controller, Delete, HttpCode, Post } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { ZodValidationPipe } from '@portcullis/nest-service';
 import { CurrentUser, Protected, type UserPrincipal } from '../auth/index.js';
 import { CurrentRequestMeta, type RequestMeta } from '../auth/request-meta.js';
-import { ApiProblems, ApiZodBody } from '../auth/zod-openapi.js';
+import { ApiProblems, ValidatedBody } from '../auth/zod-openapi.js';
 import { signInSchema, type SignInInput } from './session-schemas.js';
 import { SessionsService } from './sessions.service.js';
 
@@ -19,16 +18,12 @@ export class SessionsController {
     description:
       'Returns a session token (`pcl_sess_…`). With `mfaRequired`, the token works only for the MFA routes until `POST /v1/sessions/current/mfa` (or TOTP enrolment) succeeds. Five failures in a row lock the account for 15 minutes; every failure gets the same 401.',
   })
-  @ApiZodBody(signInSchema)
   @ApiResponse({
     status: 201,
     description: '`{ token, expiresAt, mfaRequired, mfaEnrolmentRequired }`',
   })
   @ApiProblems(400, 401)
-  signIn(
-    @Body(new ZodValidationPipe(signInSchema)) body: SignInInput,
-    @CurrentRequestMeta() meta: RequestMeta,
-  ) {
+  signIn(@ValidatedBody(signInSchema) body: SignInInput, @CurrentRequestMeta() meta: RequestMeta) {
     return this.sessions.signIn(body, meta);
   }
 

@@ -1,9 +1,8 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ZodValidationPipe } from '@portcullis/nest-service';
 import { CurrentUser, Protected, type UserPrincipal } from '../auth/index.js';
 import { CurrentRequestMeta, type RequestMeta } from '../auth/request-meta.js';
-import { ApiProblems, ApiZodBody, ApiZodQuery } from '../auth/zod-openapi.js';
+import { ApiProblems, ValidatedBody, ValidatedQuery } from '../auth/zod-openapi.js';
 import {
   approvalsQuerySchema,
   approveSchema,
@@ -32,12 +31,11 @@ export class SubscriptionsController {
     description:
       'Approved at once when the plan (or the API, for that environment) is in `auto` mode; otherwise pending until an approver decides.',
   })
-  @ApiZodBody(requestSubscriptionSchema)
   @ApiProblems(400, 401, 403, 404, 409)
   request(
     @CurrentUser() user: UserPrincipal,
     @Param('appId', uuid) appId: string,
-    @Body(new ZodValidationPipe(requestSubscriptionSchema)) body: RequestSubscriptionInput,
+    @ValidatedBody(requestSubscriptionSchema) body: RequestSubscriptionInput,
     @CurrentRequestMeta() meta: RequestMeta,
   ) {
     return this.subscriptions.request(user, appId, body, meta);
@@ -63,11 +61,10 @@ export class SubscriptionsController {
     summary: 'Approver inbox: requests for the APIs I approve (default: pending)',
     description: '`ownTeam: true` marks requests separation of duties stops you from approving.',
   })
-  @ApiZodQuery(approvalsQuerySchema)
   @ApiProblems(400, 401, 403)
   approvals(
     @CurrentUser() user: UserPrincipal,
-    @Query(new ZodValidationPipe(approvalsQuerySchema)) query: ApprovalsQuery,
+    @ValidatedQuery(approvalsQuerySchema) query: ApprovalsQuery,
   ) {
     return this.subscriptions.approvals(user, query);
   }
@@ -79,12 +76,11 @@ export class SubscriptionsController {
     description:
       'Grants `scopes` (default: all of the API). Separation of duties: approvers may not approve requests of their own team.',
   })
-  @ApiZodBody(approveSchema)
   @ApiProblems(400, 401, 403, 404, 409)
   approve(
     @CurrentUser() user: UserPrincipal,
     @Param('id', uuid) id: string,
-    @Body(new ZodValidationPipe(approveSchema)) body: ApproveInput,
+    @ValidatedBody(approveSchema) body: ApproveInput,
     @CurrentRequestMeta() meta: RequestMeta,
   ) {
     return this.subscriptions.transition(user, id, 'approve', body, meta);
@@ -93,12 +89,11 @@ export class SubscriptionsController {
   @Post('subscriptions/:id/reject')
   @HttpCode(200)
   @ApiOperation({ summary: 'Reject a pending request, saying why (approvers, admins)' })
-  @ApiZodBody(requiredCommentSchema)
   @ApiProblems(400, 401, 403, 404, 409)
   reject(
     @CurrentUser() user: UserPrincipal,
     @Param('id', uuid) id: string,
-    @Body(new ZodValidationPipe(requiredCommentSchema)) body: RequiredCommentInput,
+    @ValidatedBody(requiredCommentSchema) body: RequiredCommentInput,
     @CurrentRequestMeta() meta: RequestMeta,
   ) {
     return this.subscriptions.transition(user, id, 'reject', body, meta);
@@ -107,12 +102,11 @@ export class SubscriptionsController {
   @Post('subscriptions/:id/suspend')
   @HttpCode(200)
   @ApiOperation({ summary: 'Suspend an approved subscription (approvers, admins)' })
-  @ApiZodBody(requiredCommentSchema)
   @ApiProblems(400, 401, 403, 404, 409)
   suspend(
     @CurrentUser() user: UserPrincipal,
     @Param('id', uuid) id: string,
-    @Body(new ZodValidationPipe(requiredCommentSchema)) body: RequiredCommentInput,
+    @ValidatedBody(requiredCommentSchema) body: RequiredCommentInput,
     @CurrentRequestMeta() meta: RequestMeta,
   ) {
     return this.subscriptions.transition(user, id, 'suspend', body, meta);
@@ -121,12 +115,11 @@ export class SubscriptionsController {
   @Post('subscriptions/:id/resume')
   @HttpCode(200)
   @ApiOperation({ summary: 'Resume a suspended subscription (approvers, admins)' })
-  @ApiZodBody(optionalCommentSchema)
   @ApiProblems(400, 401, 403, 404, 409)
   resume(
     @CurrentUser() user: UserPrincipal,
     @Param('id', uuid) id: string,
-    @Body(new ZodValidationPipe(optionalCommentSchema)) body: OptionalCommentInput,
+    @ValidatedBody(optionalCommentSchema) body: OptionalCommentInput,
     @CurrentRequestMeta() meta: RequestMeta,
   ) {
     return this.subscriptions.transition(user, id, 'resume', body, meta);
@@ -137,12 +130,11 @@ export class SubscriptionsController {
   @ApiOperation({
     summary: 'Revoke (approvers, admins) or withdraw (the application team) a subscription',
   })
-  @ApiZodBody(requiredCommentSchema)
   @ApiProblems(400, 401, 403, 404, 409)
   revoke(
     @CurrentUser() user: UserPrincipal,
     @Param('id', uuid) id: string,
-    @Body(new ZodValidationPipe(requiredCommentSchema)) body: RequiredCommentInput,
+    @ValidatedBody(requiredCommentSchema) body: RequiredCommentInput,
     @CurrentRequestMeta() meta: RequestMeta,
   ) {
     return this.subscriptions.transition(user, id, 'revoke', body, meta);

@@ -1,18 +1,8 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  Param,
-  ParseUUIDPipe,
-  Post,
-} from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ZodValidationPipe } from '@portcullis/nest-service';
 import { CurrentUser, Protected, type UserPrincipal } from '../auth/index.js';
 import { CurrentRequestMeta, type RequestMeta } from '../auth/request-meta.js';
-import { ApiProblems, ApiZodBody } from '../auth/zod-openapi.js';
+import { ApiProblems, ValidatedBody } from '../auth/zod-openapi.js';
 import {
   addMemberSchema,
   createTeamSchema,
@@ -29,11 +19,10 @@ export class TeamsController {
 
   @Post()
   @ApiOperation({ summary: 'Create a team; the caller becomes its owner' })
-  @ApiZodBody(createTeamSchema)
   @ApiProblems(400, 401, 403, 409)
   create(
     @CurrentUser() user: UserPrincipal,
-    @Body(new ZodValidationPipe(createTeamSchema)) body: CreateTeamInput,
+    @ValidatedBody(createTeamSchema) body: CreateTeamInput,
     @CurrentRequestMeta() meta: RequestMeta,
   ) {
     return this.teams.create(user, body, meta);
@@ -55,12 +44,11 @@ export class TeamsController {
 
   @Post(':id/members')
   @ApiOperation({ summary: 'Add a registered user to the team (owners)' })
-  @ApiZodBody(addMemberSchema)
   @ApiProblems(400, 401, 403, 404, 409)
   addMember(
     @CurrentUser() user: UserPrincipal,
     @Param('id', new ParseUUIDPipe()) id: string,
-    @Body(new ZodValidationPipe(addMemberSchema)) body: AddMemberInput,
+    @ValidatedBody(addMemberSchema) body: AddMemberInput,
     @CurrentRequestMeta() meta: RequestMeta,
   ) {
     return this.teams.addMember(user, id, body, meta);

@@ -1,9 +1,8 @@
-import { Body, Controller, Header, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Controller, Header, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { ZodValidationPipe } from '@portcullis/nest-service';
 import { CurrentUser, Protected, type UserPrincipal } from '../auth/index.js';
 import { CurrentRequestMeta, type RequestMeta } from '../auth/request-meta.js';
-import { ApiProblems, ApiZodBody } from '../auth/zod-openapi.js';
+import { ApiProblems, ValidatedBody } from '../auth/zod-openapi.js';
 import {
   changePasswordSchema,
   redeemPasswordResetSchema,
@@ -25,12 +24,11 @@ export class PasswordsController {
     description:
       'A wrong current password is a 400 and counts towards the account lockout. New passwords: 12+ characters, different from the current one.',
   })
-  @ApiZodBody(changePasswordSchema)
   @ApiResponse({ status: 204, description: 'Changed; other sessions ended' })
   @ApiProblems(400, 401, 403)
   async change(
     @CurrentUser() user: UserPrincipal,
-    @Body(new ZodValidationPipe(changePasswordSchema)) body: ChangePasswordInput,
+    @ValidatedBody(changePasswordSchema) body: ChangePasswordInput,
     @CurrentRequestMeta() meta: RequestMeta,
   ): Promise<void> {
     await this.passwords.change(user, body, meta);
@@ -61,11 +59,10 @@ export class PasswordsController {
     description:
       'Ends every session of the account and lifts a lockout; two-factor sign-in stays as it was. An unknown, used or expired token is a 400.',
   })
-  @ApiZodBody(redeemPasswordResetSchema)
   @ApiResponse({ status: 204, description: 'Password set; every session ended' })
   @ApiProblems(400)
   async redeem(
-    @Body(new ZodValidationPipe(redeemPasswordResetSchema)) body: RedeemPasswordResetInput,
+    @ValidatedBody(redeemPasswordResetSchema) body: RedeemPasswordResetInput,
     @CurrentRequestMeta() meta: RequestMeta,
   ): Promise<void> {
     await this.passwords.redeemReset(body, meta);

@@ -1,9 +1,8 @@
-import { Body, Controller, Get, Post } from '@nestjs/common';
+import { Controller, Get, Post } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { ZodValidationPipe } from '@portcullis/nest-service';
 import { CurrentUser, Protected, type UserPrincipal } from '../auth/index.js';
 import { CurrentRequestMeta, type RequestMeta } from '../auth/request-meta.js';
-import { ApiProblems, ApiZodBody } from '../auth/zod-openapi.js';
+import { ApiProblems, ValidatedBody } from '../auth/zod-openapi.js';
 import { signUpSchema, type SignUpInput } from './user-schemas.js';
 import { UsersService } from './users.service.js';
 
@@ -17,13 +16,9 @@ export class UsersController {
     summary: 'Sign up',
     description: 'Creates a developer account with a personal team. Passwords: 12+ characters.',
   })
-  @ApiZodBody(signUpSchema)
   @ApiResponse({ status: 201, description: 'The new account' })
   @ApiProblems(400, 409)
-  signUp(
-    @Body(new ZodValidationPipe(signUpSchema)) body: SignUpInput,
-    @CurrentRequestMeta() meta: RequestMeta,
-  ) {
+  signUp(@ValidatedBody(signUpSchema) body: SignUpInput, @CurrentRequestMeta() meta: RequestMeta) {
     return this.users.signUp(body, meta);
   }
 

@@ -1,18 +1,7 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  Param,
-  ParseUUIDPipe,
-  Post,
-  Query,
-} from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { ZodValidationPipe } from '@portcullis/nest-service';
 import { CurrentUser, Protected, type UserPrincipal } from '../auth/index.js';
-import { ApiProblems, ApiZodBody, ApiZodQuery } from '../auth/zod-openapi.js';
+import { ApiProblems, ValidatedBody, ValidatedQuery } from '../auth/zod-openapi.js';
 import {
   createWebhookSchema,
   deliveriesQuerySchema,
@@ -33,12 +22,11 @@ export class WebhooksController {
     description:
       'Deliveries are POSTs of `{id, type, time, data}` with `X-Portcullis-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "t.body">`, retried with exponential back-off from a persistent outbox. URLs that resolve to loopback, private, link-local or metadata addresses are refused (400) unless allowed by WEBHOOK_ALLOWED_PRIVATE_HOSTS.',
   })
-  @ApiZodBody(createWebhookSchema)
   @ApiProblems(400, 401, 403, 404)
   create(
     @CurrentUser() user: UserPrincipal,
     @Param('teamId', new ParseUUIDPipe()) teamId: string,
-    @Body(new ZodValidationPipe(createWebhookSchema)) body: CreateWebhookInput,
+    @ValidatedBody(createWebhookSchema) body: CreateWebhookInput,
   ) {
     return this.webhooks.create(user, teamId, body);
   }
@@ -56,14 +44,13 @@ export class WebhooksController {
     description:
       '`status`: `pending` (with `nextAttemptAt`), `delivered` or `failed` (given up), with `attempts`, `lastStatusCode` and `lastError`.',
   })
-  @ApiZodQuery(deliveriesQuerySchema)
   @ApiResponse({ status: 200, description: '`{ items }`' })
   @ApiProblems(400, 401, 403, 404)
   deliveries(
     @CurrentUser() user: UserPrincipal,
     @Param('teamId', new ParseUUIDPipe()) teamId: string,
     @Param('webhookId', new ParseUUIDPipe()) webhookId: string,
-    @Query(new ZodValidationPipe(deliveriesQuerySchema)) query: DeliveriesQuery,
+    @ValidatedQuery(deliveriesQuerySchema) query: DeliveriesQuery,
   ) {
     return this.webhooks.deliveries(user, teamId, webhookId, query.limit);
   }
