@@ -1,4 +1,5 @@
-import type { AuditDb } from '../store/audit-db.js';
+import type pg from 'pg';
+import { inTransaction, type AuditDb } from '../store/audit-db.js';
 import { addDays, dayStart, daysBetween, utcDay } from '../store/utc-day.js';
 import { hashRow, type AuditRowContent } from './row-hash.js';
 
@@ -88,8 +89,16 @@ export async function verifyChains(db: AuditDb, from: Date, to: Date): Promise<I
   };
 }
 
-/** Re-walks one chain (one UTC day); null when the day has neither rows nor a tip. */
+/**
+ * Re-walks one chain (one UTC day); null when the day has neither rows nor a tip. The tip and the
+ * rows are read from one snapshot: ingest appends to today's chain while this runs, and rows
+ * committed after the tip was read would otherwise look like rows past the end.
+ */
 export async function verifyChain(db: AuditDb, chain: string): Promise<ChainReport | null> {
+  return inTransaction(db, (client) => walkChain(client, chain), { snapshot: true });
+}
+
+async function walkChain(db: pg.PoolClient, chain: string): Promise<ChainReport | null> {
   const tipResult = await db.query<{
     last_hash: string;
     last_event_id: string;

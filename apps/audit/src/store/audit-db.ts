@@ -17,10 +17,19 @@ export function createAuditDb(databaseUrl: string, max: number): AuditDb {
   return pool;
 }
 
+export interface TransactionOptions {
+  /**
+   * One snapshot for every statement (REPEATABLE READ, read only): for readers that must see the
+   * tip and the rows of a chain as of one moment while writers keep appending.
+   */
+  snapshot?: boolean;
+}
+
 /** Runs `work` in one transaction on one connection. */
 export async function inTransaction<T>(
   db: AuditDb,
   work: (client: pg.PoolClient) => Promise<T>,
+  options: TransactionOptions = {},
 ): Promise<T> {
   const client = await db.connect();
   // A checked-out client whose connection drops (a database restart) emits 'error' besides failing
@@ -29,7 +38,9 @@ export async function inTransaction<T>(
   const onConnectionLost = () => undefined;
   client.on('error', onConnectionLost);
   try {
-    await client.query('BEGIN');
+    await client.query(
+      options.snapshot ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN',
+    );
     const result = await work(client);
     await client.query('COMMIT');
     return result;
