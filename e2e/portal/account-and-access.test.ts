@@ -574,6 +574,15 @@ describe('portal: account security and access management', () => {
   });
 
   it('fits a phone screen and works from the keyboard alone', async () => {
+    // Names come from people: one without a break must wrap in its catalog card, not widen it.
+    const longNamed = await fixtures.api({
+      upstreamUrl: 'http://127.0.0.1:9/unused',
+      slugPrefix: 'long',
+    });
+    await fixtures.prisma.api.update({
+      where: { id: longNamed.id },
+      data: { name: `Unbroken${'Name'.repeat(20)}` },
+    });
     const mia = await signIn(developer.email);
     await mia.page.getByRole('button', { name: 'Sign out' }).waitFor();
     await mia.page.setViewportSize({ width: 375, height: 800 });
