@@ -1,7 +1,12 @@
 import type pg from 'pg';
 import { inTransaction, type AuditDb } from '../store/audit-db.js';
 import { addDays, dayStart, daysBetween, utcDay } from '../store/utc-day.js';
-import { hashRow, type AuditRowContent } from './row-hash.js';
+import {
+  STORED_CONTENT_COLUMNS,
+  storedContent,
+  type StoredChainedRow,
+} from '../store/stored-row.js';
+import { hashRow } from './row-hash.js';
 
 const PAGE_SIZE = 2_000;
 
@@ -43,29 +48,6 @@ export interface IntegrityReport {
   chains: ChainReport[];
   /** The first broken link, in day order; null when every chain checked out. */
   firstBrokenLink: BrokenLink | null;
-}
-
-interface StoredRow {
-  id: string;
-  time: Date;
-  type: string;
-  version: number;
-  source: string;
-  trace_id: string | null;
-  team_id: string | null;
-  app_id: string | null;
-  client_id: string | null;
-  api_id: string | null;
-  action: string | null;
-  decision: string | null;
-  reason: string | null;
-  status: number | null;
-  source_ip: string | null;
-  latency_ms: number | null;
-  data: unknown;
-  chain_seq: string;
-  prev_hash: string | null;
-  hash: string;
 }
 
 /**
@@ -115,7 +97,7 @@ async function walkChain(db: pg.PoolClient, chain: string): Promise<ChainReport 
   let rows = 0;
   let expectedSeq = 1;
   let prevHash: string | null = null;
-  let last: StoredRow | undefined;
+  let last: StoredChainedRow | undefined;
   const broken = (link: Omit<BrokenLink, 'chain'>): ChainReport => ({
     chain,
     rows,
@@ -124,9 +106,8 @@ async function walkChain(db: pg.PoolClient, chain: string): Promise<ChainReport 
   });
 
   for (;;) {
-    const page = await db.query<StoredRow>(
-      `SELECT id, time, type, version, source, trace_id, team_id, app_id, client_id, api_id, action,
-              decision, reason, status, source_ip, latency_ms, data, chain_seq, prev_hash, hash
+    const page = await db.query<StoredChainedRow>(
+      `SELECT ${STORED_CONTENT_COLUMNS}, chain_seq, prev_hash, hash
          FROM audit.audit_events
         WHERE chain = $1 AND time >= $2 AND time < $3 AND chain_seq >= $4
         ORDER BY chain_seq, id
@@ -154,7 +135,7 @@ async function walkChain(db: pg.PoolClient, chain: string): Promise<ChainReport 
           actualHash: row.prev_hash,
         });
       }
-      const computed = hashRow(toContent(row), { chain, chainSeq, prevHash: row.prev_hash });
+      const computed = hashRow(storedContent(row), { chain, chainSeq, prevHash: row.prev_hash });
       if (computed !== row.hash) {
         return broken({
           ...at,
@@ -184,26 +165,4 @@ async function walkChain(db: pg.PoolClient, chain: string): Promise<ChainReport 
     });
   }
   return { chain, rows, intact: true, brokenLink: null };
-}
-
-function toContent(row: StoredRow): AuditRowContent {
-  return {
-    id: row.id,
-    time: row.time,
-    type: row.type,
-    version: row.version,
-    source: row.source,
-    traceId: row.trace_id,
-    teamId: row.team_id,
-    appId: row.app_id,
-    clientId: row.client_id,
-    apiId: row.api_id,
-    action: row.action,
-    decision: row.decision,
-    reason: row.reason,
-    status: row.status,
-    sourceIp: row.source_ip,
-    latencyMs: row.latency_ms,
-    data: row.data,
-  };
 }

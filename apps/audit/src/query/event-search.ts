@@ -1,5 +1,6 @@
 import type { AccessScope } from '../auth/access-scope.js';
 import type { AuditDb } from '../store/audit-db.js';
+import { STORED_CONTENT_COLUMNS, type StoredContentRow } from '../store/stored-row.js';
 import type { PagePosition } from './cursor.js';
 import type { EventFilters } from './event-filters.js';
 
@@ -25,25 +26,8 @@ export interface AuditEventView {
   data: unknown;
 }
 
-interface EventRow {
-  id: string;
-  type: string;
-  version: number;
-  time: Date;
+interface EventRow extends StoredContentRow {
   received_at: Date;
-  source: string;
-  trace_id: string | null;
-  team_id: string | null;
-  app_id: string | null;
-  client_id: string | null;
-  api_id: string | null;
-  action: string | null;
-  decision: string | null;
-  reason: string | null;
-  status: number | null;
-  source_ip: string | null;
-  latency_ms: number | null;
-  data: unknown;
 }
 
 const FILTER_COLUMNS = {
@@ -92,8 +76,7 @@ export class WhereBuilder {
   }
 }
 
-const SELECT = `SELECT id, type, version, time, received_at, source, trace_id, team_id, app_id, client_id,
-  api_id, action, decision, reason, status, source_ip, latency_ms, data FROM audit.audit_events`;
+const SELECT = `SELECT ${STORED_CONTENT_COLUMNS}, received_at FROM audit.audit_events`;
 
 /** One page, newest first, starting after `after`. Keyset pagination on the (time, id) key. */
 export async function searchEvents(

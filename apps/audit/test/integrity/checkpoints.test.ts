@@ -17,7 +17,8 @@ import {
   CheckpointSigner,
   checkpointSigningInput,
 } from '../../src/checkpoints/checkpoint-signer.js';
-import { hashRow, type AuditRowContent } from '../../src/integrity/row-hash.js';
+import { hashRow } from '../../src/integrity/row-hash.js';
+import { storedContent, type StoredContentRow } from '../../src/store/stored-row.js';
 import { addDays, utcDay } from '../../src/store/utc-day.js';
 import { verifyWebhookSignature } from '../../src/siem/webhook-signature.js';
 import { startAudit, type AuditTestApp } from '../support/audit-test-app.js';
@@ -37,50 +38,6 @@ function privateDay(): { day: string; at: (minute: number) => Date } {
   return {
     day,
     at: (minute) => new Date(new Date(`${day}T00:00:00.000Z`).getTime() + minute * 60_000),
-  };
-}
-
-interface StoredRow {
-  id: string;
-  time: Date;
-  type: string;
-  version: number;
-  source: string;
-  trace_id: string | null;
-  team_id: string | null;
-  app_id: string | null;
-  client_id: string | null;
-  api_id: string | null;
-  action: string | null;
-  decision: string | null;
-  reason: string | null;
-  status: number | null;
-  source_ip: string | null;
-  latency_ms: number | null;
-  data: unknown;
-  chain_seq: string;
-}
-
-/** A row's content as the writer hashed it, read back from its columns. */
-function contentOf(row: StoredRow): AuditRowContent {
-  return {
-    id: row.id,
-    time: row.time,
-    type: row.type,
-    version: row.version,
-    source: row.source,
-    traceId: row.trace_id,
-    teamId: row.team_id,
-    appId: row.app_id,
-    clientId: row.client_id,
-    apiId: row.api_id,
-    action: row.action,
-    decision: row.decision,
-    reason: row.reason,
-    status: row.status,
-    sourceIp: row.source_ip,
-    latencyMs: row.latency_ms,
-    data: row.data,
   };
 }
 
@@ -317,7 +274,7 @@ describe('chain checkpoints published outside the database', () => {
         WHERE chain = $1 AND chain_seq = 4`,
       [day],
     );
-    const rows = await db.query<StoredRow>(
+    const rows = await db.query<StoredContentRow & { chain_seq: string }>(
       `SELECT id, time, type, version, source, trace_id, team_id, app_id, client_id, api_id,
               action, decision, reason, status, source_ip, latency_ms, data, chain_seq
          FROM audit.audit_events WHERE chain = $1 ORDER BY chain_seq`,
@@ -325,7 +282,7 @@ describe('chain checkpoints published outside the database', () => {
     );
     let prevHash: string | null = null;
     for (const row of rows.rows) {
-      const hash = hashRow(contentOf(row), {
+      const hash = hashRow(storedContent(row), {
         chain: day,
         chainSeq: Number(row.chain_seq),
         prevHash,

@@ -8,6 +8,7 @@ import { addDays, utcDay } from '../../src/store/utc-day.js';
 import { testDb } from '../support/test-db.js';
 import { accessEvent, managementEvent } from '../support/test-events.js';
 import { testWriter } from '../support/writer.js';
+import { storedContent, type StoredChainedRow } from '../../src/store/stored-row.js';
 
 // The COPY path of the writer: what it stores, column by column, for ordinary and hostile values,
 // and how it falls back when part of a batch is stored already.
@@ -52,29 +53,9 @@ function hostileEvent(index: number, time: Date) {
   );
 }
 
-interface StoredRow {
-  id: string;
-  time: Date;
-  type: string;
-  version: number;
-  source: string;
-  trace_id: string | null;
-  team_id: string | null;
-  app_id: string | null;
-  client_id: string | null;
-  api_id: string | null;
-  action: string | null;
-  decision: string | null;
-  reason: string | null;
-  status: number | null;
-  source_ip: string | null;
-  latency_ms: number | null;
-  data: unknown;
+interface StoredRow extends StoredChainedRow {
   data_text: string;
   chain: string;
-  chain_seq: string;
-  prev_hash: string | null;
-  hash: string;
   seq: string | null;
   received_at: Date;
 }
@@ -121,25 +102,7 @@ describe('audit event writer, COPY path', () => {
     let prevHash: string | null = null;
     for (const [index, row] of rows.entries()) {
       const content = toRowContent(events[index]!);
-      expect({
-        id: row.id,
-        time: row.time,
-        type: row.type,
-        version: row.version,
-        source: row.source,
-        traceId: row.trace_id,
-        teamId: row.team_id,
-        appId: row.app_id,
-        clientId: row.client_id,
-        apiId: row.api_id,
-        action: row.action,
-        decision: row.decision,
-        reason: row.reason,
-        status: row.status,
-        sourceIp: row.source_ip,
-        latencyMs: row.latency_ms,
-        data: row.data,
-      }).toEqual(content);
+      expect(storedContent(row)).toEqual(content);
       // Byte for byte: the strings equal what was sent, not merely something equivalent.
       expect(row.client_id).toBe(content.clientId);
       expect(JSON.parse(row.data_text)).toStrictEqual(events[index]!.data);
