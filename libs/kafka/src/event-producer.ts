@@ -1,6 +1,7 @@
-import { Partitioners, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
+import type { Kafka, Message, Producer, TopicMessages } from 'kafkajs';
 import type { Logger } from 'pino';
 import { recordRejection } from './record-rejection.js';
+import { RememberingPartitioner } from './remembering-partitioner.js';
 import { SpoolFile } from './spool-file.js';
 import type { SpoolRecord } from './spool-record.js';
 
@@ -367,7 +368,7 @@ export class EventProducer {
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
-      createPartitioner: Partitioners.DefaultPartitioner,
+      createPartitioner: RememberingPartitioner,
       // Few, short retries: while Kafka is down the spool takes over, so failing fast is cheap.
       retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 },
     });
