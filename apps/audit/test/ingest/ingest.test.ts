@@ -39,6 +39,35 @@ describe('audit ingest', () => {
     };
   }
 
+  /** Waits until the group is stable with `members` members, all holding partitions. */
+  async function groupStable(groupId: string, members: number) {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await waitFor(async () => {
+        const { groups } = await admin.describeGroups([groupId]);
+        return groups[0]?.state === 'Stable' && groups[0].members.length === members;
+      }, 60_000);
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  /** 400 access events spread evenly over the topic's 4 partitions. */
+  async function produceAcrossPartitions(topic: string) {
+    const events = Array.from({ length: 400 }, () => accessEvent());
+    await produce(
+      kafka,
+      topic,
+      events.map((event, index) => ({
+        partition: index % 4,
+        key: event.id,
+        value: JSON.stringify(event),
+      })),
+    );
+    return events;
+  }
+
   it('stores redelivered events once', async () => {
     const topic = await createTestTopic(kafka, 'access');
     const deadLetter = await createTestTopic(kafka, 'dead-letter', 1);
@@ -142,24 +171,9 @@ describe('audit ingest', () => {
     const env = await ingestEnv(topic, deadLetter);
     const replicas = [await startAudit(env), await startAudit(env)];
     try {
-      const admin = kafka.admin();
-      await admin.connect();
       // Both members hold partitions before anything is produced.
-      await waitFor(async () => {
-        const { groups } = await admin.describeGroups([env.AUDIT_CONSUMER_GROUP]);
-        return groups[0]?.state === 'Stable' && groups[0].members.length === 2;
-      }, 60_000);
-      await admin.disconnect();
-      const events = Array.from({ length: 400 }, () => accessEvent());
-      await produce(
-        kafka,
-        topic,
-        events.map((event, index) => ({
-          partition: index % 4,
-          key: event.id,
-          value: JSON.stringify(event),
-        })),
-      );
+      await groupStable(env.AUDIT_CONSUMER_GROUP, 2);
+      const events = await produceAcrossPartitions(topic);
       await waitUntilConsumed(kafka, env.AUDIT_CONSUMER_GROUP, topic);
       const stored = replicas.map((replica) => replica.app.get(IngestService).counters.stored);
       expect(stored.every((count) => count > 0)).toBe(true);
@@ -184,23 +198,8 @@ describe('audit ingest', () => {
     const env = { ...(await ingestEnv(topic, deadLetter)), AUDIT_INGEST_MEMBERS: '2' };
     const audit = await startAudit(env);
     try {
-      const admin = kafka.admin();
-      await admin.connect();
-      await waitFor(async () => {
-        const { groups } = await admin.describeGroups([env.AUDIT_CONSUMER_GROUP]);
-        return groups[0]?.state === 'Stable' && groups[0].members.length === 2;
-      }, 60_000);
-      await admin.disconnect();
-      const events = Array.from({ length: 400 }, () => accessEvent());
-      await produce(
-        kafka,
-        topic,
-        events.map((event, index) => ({
-          partition: index % 4,
-          key: event.id,
-          value: JSON.stringify(event),
-        })),
-      );
+      await groupStable(env.AUDIT_CONSUMER_GROUP, 2);
+      const events = await produceAcrossPartitions(topic);
       await waitUntilConsumed(kafka, env.AUDIT_CONSUMER_GROUP, topic);
       expect(audit.app.get(IngestService).counters.stored).toBe(400);
       expect(

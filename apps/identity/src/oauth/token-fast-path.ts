@@ -20,6 +20,11 @@ import { OAUTH_RESPONSE_HEADERS } from './oauth-response.js';
 import { OAUTH_BODY_LIMIT_BYTES } from './oauth-route-limits.js';
 import { TokenEndpoint } from './token-endpoint.js';
 
+/** nginx's status for a request whose client closed the connection first (metrics and span only). */
+const CLIENT_CLOSED_REQUEST = 499;
+
+class ClientGoneError extends Error {}
+
 class BodyTooLargeError extends InvalidRequestError {
   constructor() {
     super('The request body is too large.', 413);
@@ -113,6 +118,8 @@ export class TokenFastPath {
         await this.endpoint.exchange(oauthRequest, formParametersFromText(text)),
       );
     } catch (error) {
+      // The client went away while sending the body: nobody to answer, nothing went wrong here.
+      if (error instanceof ClientGoneError) return CLIENT_CLOSED_REQUEST;
       const refusal = error instanceof OAuthError ? error : this.#unexpected(error, requestId);
       status = refusal.status;
       headers = { ...refusal.headers, ...headers };
@@ -157,7 +164,7 @@ function readBody(request: IncomingMessage, limit: number): Promise<string> {
         chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
       resolve(text);
     });
-    request.once('error', reject);
+    request.once('error', () => reject(new ClientGoneError()));
   });
 }
 

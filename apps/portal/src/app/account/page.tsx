@@ -2,6 +2,7 @@ import type { Metadata } from 'next';
 import { disableTotp } from '../../actions/mfa-actions';
 import { ActionForm } from '../../components/forms/action-form';
 import { TextField } from '../../components/forms/fields';
+import { RecoveryCodeOption } from '../../components/mfa/recovery-code-option';
 import { RecoveryCodesRenewal, TotpEnrolment } from '../../components/mfa/totp-enrolment';
 import { PageHeader, Section, StatusBadge } from '../../components/ui';
 import { requireViewer } from '../../server/require-viewer';
@@ -83,16 +84,7 @@ export default async function AccountPage({
                   minLength={6}
                   maxLength={6}
                 />
-                <details className="recovery-option">
-                  <summary>Lost your phone? Use a recovery code</summary>
-                  <TextField
-                    name="recoveryCode"
-                    label="Recovery code"
-                    hint="One of the codes you saved; it is used up, and the rest stop working."
-                    autoComplete="off"
-                    maxLength={64}
-                  />
-                </details>
+                <RecoveryCodeOption hint="One of the codes you saved; it is used up, and the rest stop working." />
               </ActionForm>
             </>
           ) : (

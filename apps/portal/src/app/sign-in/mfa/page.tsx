@@ -2,6 +2,7 @@ import type { Metadata } from 'next';
 import { verifyMfa } from '../../../actions/session-actions';
 import { ActionForm } from '../../../components/forms/action-form';
 import { HiddenField, TextField } from '../../../components/forms/fields';
+import { RecoveryCodeOption } from '../../../components/mfa/recovery-code-option';
 import { TotpEnrolment } from '../../../components/mfa/totp-enrolment';
 import { safeReturnPath } from '../../../lib/return-path';
 import { csrfToken } from '../../../server/session';
@@ -46,16 +47,7 @@ export default async function MfaPage({
           maxLength={6}
           required
         />
-        <details className="recovery-option">
-          <summary>Lost your phone? Use a recovery code</summary>
-          <TextField
-            name="recoveryCode"
-            label="Recovery code"
-            hint="One of the codes you saved when you turned on two-factor sign-in; each works once."
-            autoComplete="off"
-            maxLength={64}
-          />
-        </details>
+        <RecoveryCodeOption hint="One of the codes you saved when you turned on two-factor sign-in; each works once." />
       </ActionForm>
     </section>
   );
