@@ -6,7 +6,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { decodeHashKey } from '@portcullis/crypto';
-import type { EventProducer } from '@portcullis/kafka';
+import type { EventPublisher } from '@portcullis/kafka';
 import {
   EVENT_PRODUCER,
   HealthController,
@@ -67,7 +67,12 @@ export class GatewayModule {
           serviceName: 'gateway',
           config,
           logger,
-          kafka: { brokers: config.KAFKA_BROKERS, spoolDir: config.SPOOL_DIR },
+          // Access events are encoded and sent off the request thread.
+          kafka: {
+            brokers: config.KAFKA_BROKERS,
+            spoolDir: config.SPOOL_DIR,
+            producerThread: true,
+          },
         }),
       ],
       controllers: [HealthController, GatewayJwksController],
@@ -107,7 +112,7 @@ export class GatewayModule {
             redis: Redis,
             pools: UpstreamPools,
             key: GatewaySigningKey,
-            producer: EventProducer,
+            producer: EventPublisher,
           ) =>
             new GatewayPipeline({
               store,

@@ -1,5 +1,6 @@
 import type { Kafka, Message, Producer, TopicMessages } from 'kafkajs';
 import type { Logger } from 'pino';
+import type { EventPublisher } from './event-publisher.js';
 import { recordRejection } from './record-rejection.js';
 import { RememberingPartitioner } from './remembering-partitioner.js';
 import { SpoolFile } from './spool-file.js';
@@ -46,7 +47,7 @@ const MIN_BACKOFF_MS = 250;
  * and clears it only after Kafka acknowledged it. What is still in the spool at a crash is sent
  * at the next start (at least once: consumers dedupe on the event id).
  */
-export class EventProducer {
+export class EventProducer implements EventPublisher {
   readonly #kafka: Kafka;
   readonly #logger: Logger | undefined;
   readonly #spool: SpoolFile;
@@ -127,16 +128,12 @@ export class EventProducer {
    */
   publish(topic: string, key: string, value: object & { id: string }): void {
     if (this.#phase === 'new') throw new Error('EventProducer.publish() before start()');
-    if (typeof value.id !== 'string' || value.id === '') {
-      throw new TypeError('EventProducer.publish(): value.id must be a non-empty string');
-    }
-    const record: SpoolRecord = {
-      topic,
-      key,
-      id: value.id,
-      timestamp: Date.now(),
-      value: JSON.stringify(value),
-    };
+    this.publishRecord(toSpoolRecord(topic, key, value));
+  }
+
+  /** Queues an event serialised already (by toSpoolRecord, in the thread that published it). */
+  publishRecord(record: SpoolRecord): void {
+    if (this.#phase === 'new') throw new Error('EventProducer.publishRecord() before start()');
     if (this.#phase === 'stopped') {
       this.#appendAfterStop(record);
       return;
@@ -495,6 +492,18 @@ export class EventProducer {
   #notifyProgress(): void {
     for (const waiter of [...this.#progressWaiters]) waiter();
   }
+}
+
+/** The record publish() queues: the value as JSON, stamped with the publish time. */
+export function toSpoolRecord(
+  topic: string,
+  key: string,
+  value: object & { id: string },
+): SpoolRecord {
+  if (typeof value.id !== 'string' || value.id === '') {
+    throw new TypeError('EventProducer.publish(): value.id must be a non-empty string');
+  }
+  return { topic, key, id: value.id, timestamp: Date.now(), value: JSON.stringify(value) };
 }
 
 function toTopicMessages(records: readonly SpoolRecord[]): TopicMessages[] {

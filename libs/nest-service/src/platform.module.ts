@@ -9,7 +9,13 @@ import {
   type Provider,
 } from '@nestjs/common';
 import { createPrismaClient, checkDatabase, type PrismaClient } from '@portcullis/db';
-import { checkKafka, createKafka, EventProducer } from '@portcullis/kafka';
+import {
+  checkKafka,
+  createKafka,
+  EventProducer,
+  EventProducerThread,
+  type EventPublisher,
+} from '@portcullis/kafka';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { ReadinessCheck } from './health.controller.js';
@@ -30,14 +36,22 @@ export interface PlatformOptions<Config> {
   config: Config;
   logger: Logger;
   database?: { url: string };
-  kafka?: { brokers: string[]; spoolDir: string };
+  kafka?: {
+    brokers: string[];
+    spoolDir: string;
+    /**
+     * Run the event producer in a worker thread (EventProducerThread): for a service whose event
+     * loop is its bottleneck and which publishes on every request (the gateway).
+     */
+    producerThread?: boolean;
+  };
 }
 
 /** Stop producing and flush events before the database goes, so nothing in flight is lost. */
 @Injectable()
 class PlatformShutdown implements OnApplicationShutdown {
   constructor(
-    @Optional() @Inject(EVENT_PRODUCER) private readonly producer?: EventProducer,
+    @Optional() @Inject(EVENT_PRODUCER) private readonly producer?: EventPublisher,
     @Optional() @Inject(PRISMA) private readonly prisma?: PrismaClient,
   ) {}
 
@@ -68,7 +82,7 @@ export class PlatformModule {
       checkTokens.push(PRISMA);
     }
     if (options.kafka) {
-      const { brokers, spoolDir } = options.kafka;
+      const { brokers, spoolDir, producerThread } = options.kafka;
       providers.push(
         {
           provide: KAFKA,
@@ -77,13 +91,14 @@ export class PlatformModule {
         {
           provide: EVENT_PRODUCER,
           inject: [KAFKA],
-          useFactory: async (kafka: Kafka) => {
-            const producer = new EventProducer({
-              kafka,
-              spoolDir,
-              name: options.serviceName,
-              logger: options.logger,
-            });
+          useFactory: async (kafka: Kafka): Promise<EventPublisher> => {
+            const common = { spoolDir, name: options.serviceName, logger: options.logger };
+            const producer = producerThread
+              ? new EventProducerThread({
+                  ...common,
+                  kafka: { brokers, clientId: options.serviceName },
+                })
+              : new EventProducer({ ...common, kafka });
             await producer.start();
             return producer;
           },

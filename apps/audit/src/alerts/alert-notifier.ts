@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { alertEventSchema, buildEvent, TOPICS, type AlertEvent } from '@portcullis/contracts';
 import type { Alert } from '@portcullis/db';
-import type { EventProducer } from '@portcullis/kafka';
+import type { EventPublisher } from '@portcullis/kafka';
 import { CONFIG, EVENT_PRODUCER, LOGGER } from '@portcullis/nest-service';
 import type { Logger } from 'pino';
 import { request } from 'undici';
@@ -19,7 +19,7 @@ export class AlertNotifier {
   readonly #logger: Logger;
 
   constructor(
-    @Inject(EVENT_PRODUCER) private readonly producer: EventProducer,
+    @Inject(EVENT_PRODUCER) private readonly producer: EventPublisher,
     @Inject(CONFIG) private readonly config: AlertsConfig,
     @Inject(LOGGER) logger: Logger,
   ) {

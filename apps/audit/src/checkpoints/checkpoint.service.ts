@@ -10,7 +10,7 @@ import {
   TOPICS,
   type AuditCheckpointEvent,
 } from '@portcullis/contracts';
-import type { EventProducer } from '@portcullis/kafka';
+import type { EventPublisher } from '@portcullis/kafka';
 import { CONFIG, EVENT_PRODUCER, LOGGER } from '@portcullis/nest-service';
 import type { Logger } from 'pino';
 import { AUDIT_DB, type AuditDb } from '../store/audit-db.js';
@@ -45,7 +45,7 @@ export class CheckpointService implements OnApplicationBootstrap, OnModuleDestro
 
   constructor(
     @Inject(AUDIT_DB) private readonly db: AuditDb,
-    @Inject(EVENT_PRODUCER) private readonly producer: EventProducer,
+    @Inject(EVENT_PRODUCER) private readonly producer: EventPublisher,
     @Inject(CONFIG) private readonly config: CheckpointConfig,
     @Inject(CHECKPOINT_SIGNER) private readonly signer: CheckpointSigner,
     @Inject(LOGGER) logger: Logger,

@@ -1,5 +1,5 @@
 import { TOPICS, type AccessEvent, type AccessEventData } from '@portcullis/contracts';
-import type { EventProducer } from '@portcullis/kafka';
+import type { EventPublisher } from '@portcullis/kafka';
 import type { Logger } from 'pino';
 import type { RequestContext } from '../pipeline/request-context.js';
 import { accessEventId } from './event-id.js';
@@ -15,7 +15,7 @@ import { accessEventId } from './event-id.js';
  */
 export class AccessEventRecorder {
   constructor(
-    private readonly producer: EventProducer,
+    private readonly producer: EventPublisher,
     private readonly gatewayId: string,
     private readonly logger: Logger,
   ) {}

@@ -1,4 +1,4 @@
-import type { EventProducer } from '@portcullis/kafka';
+import type { EventPublisher } from '@portcullis/kafka';
 import { getMeter } from '@portcullis/telemetry';
 import type { RequestContext } from '../pipeline/request-context.js';
 
@@ -13,7 +13,7 @@ export class GatewayMetrics {
     unit: 'ms',
   });
 
-  constructor(producer: EventProducer) {
+  constructor(producer: EventPublisher) {
     this.#meter
       .createObservableGauge('gateway.events.spool_depth', {
         description: 'Access events waiting on disk for Kafka',

@@ -6,7 +6,7 @@ import {
   type ConfigChangeKind,
 } from '@portcullis/contracts';
 import type { Prisma, PrismaClient } from '@portcullis/db';
-import type { EventProducer } from '@portcullis/kafka';
+import type { EventPublisher } from '@portcullis/kafka';
 import { EVENT_PRODUCER, PRISMA } from '@portcullis/nest-service';
 import { currentTraceId } from '@portcullis/telemetry';
 import { ConfigVersion } from './config-version.js';
@@ -25,7 +25,7 @@ const CONFIG_VERSION_LOCK = 7_401_001;
 export class ConfigChanges {
   constructor(
     @Inject(PRISMA) private readonly prisma: PrismaClient,
-    @Inject(EVENT_PRODUCER) private readonly producer: EventProducer,
+    @Inject(EVENT_PRODUCER) private readonly producer: EventPublisher,
     private readonly configVersion: ConfigVersion,
   ) {}
 

@@ -5,7 +5,7 @@ import {
   TOPICS,
   type ManagementEventData,
 } from '@portcullis/contracts';
-import type { EventProducer } from '@portcullis/kafka';
+import type { EventPublisher } from '@portcullis/kafka';
 import { EVENT_PRODUCER } from '@portcullis/nest-service';
 import { currentTraceId } from '@portcullis/telemetry';
 import type { z } from 'zod';
@@ -18,7 +18,7 @@ export type ManagementEventInput = z.input<typeof managementEventSchema>['data']
  */
 @Injectable()
 export class ManagementEvents {
-  constructor(@Inject(EVENT_PRODUCER) private readonly producer: EventProducer) {}
+  constructor(@Inject(EVENT_PRODUCER) private readonly producer: EventPublisher) {}
 
   publish(data: ManagementEventInput): ManagementEventData {
     const event = buildEvent(managementEventSchema, {
