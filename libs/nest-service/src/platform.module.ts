@@ -44,6 +44,8 @@ export interface PlatformOptions<Config> {
      * loop is its bottleneck and which publishes on every request (the gateway).
      */
     producerThread?: boolean;
+    /** How long a partial batch of events waits for more (EventProducer's default: 5 ms). */
+    lingerMs?: number;
   };
 }
 
@@ -82,7 +84,7 @@ export class PlatformModule {
       checkTokens.push(PRISMA);
     }
     if (options.kafka) {
-      const { brokers, spoolDir, producerThread } = options.kafka;
+      const { brokers, spoolDir, producerThread, lingerMs } = options.kafka;
       providers.push(
         {
           provide: KAFKA,
@@ -92,7 +94,12 @@ export class PlatformModule {
           provide: EVENT_PRODUCER,
           inject: [KAFKA],
           useFactory: async (kafka: Kafka): Promise<EventPublisher> => {
-            const common = { spoolDir, name: options.serviceName, logger: options.logger };
+            const common = {
+              spoolDir,
+              name: options.serviceName,
+              logger: options.logger,
+              ...(lingerMs === undefined ? {} : { lingerMs }),
+            };
             const producer = producerThread
               ? new EventProducerThread({
                   ...common,
