@@ -34,7 +34,8 @@ import {
   keyedHash,
 } from '@portcullis/crypto';
 import { createPrismaClient } from '@portcullis/db';
-import { processCpuMs } from '../process-cpu.ts';
+import { mainThreadCpuMs, processCpuMs } from '../process-cpu.ts';
+import { constantRate } from './constant-rate.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
@@ -69,8 +70,10 @@ interface Measured {
   p99: number;
   errors: number;
   non2xx: number;
-  /** CPU time the serving process spent per request; null when not measured. */
+  /** CPU time the serving process spent per request (all its threads); null when not measured. */
   cpuMicrosPerRequest: number | null;
+  /** The same for its main thread alone (Node's event loop). */
+  mainThreadCpuMicrosPerRequest?: number | null;
   /** Requests answered. */
   total: number;
   /** For a median row: the value it was chosen by, in every round. */
@@ -163,21 +166,16 @@ async function waitFor(
   throw new Error(`${url} did not come up`);
 }
 
+/** Peak load: autocannon's closed loop (every connection sends again as soon as it is answered). */
 async function load(
   name: string,
   url: string,
   headers: Record<string, string>,
-  overallRate?: number,
   server?: ChildProcess,
 ): Promise<Measured> {
   const cpuBefore = processCpuMs(server?.pid);
-  const result = await autocannon({
-    url,
-    connections: CONNECTIONS,
-    duration: DURATION,
-    headers,
-    ...(overallRate ? { overallRate } : {}),
-  });
+  const mainThreadBefore = mainThreadCpuMs(server?.pid);
+  const result = await autocannon({ url, connections: CONNECTIONS, duration: DURATION, headers });
   return {
     name,
     rps: Math.round(result.requests.average),
@@ -186,6 +184,11 @@ async function load(
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
     cpuMicrosPerRequest: cpuPerRequest(cpuBefore, processCpuMs(server?.pid), result.requests.total),
+    mainThreadCpuMicrosPerRequest: cpuPerRequest(
+      mainThreadBefore,
+      mainThreadCpuMs(server?.pid),
+      result.requests.total,
+    ),
     total: result.requests.total,
   };
 }
@@ -425,10 +428,10 @@ async function main(): Promise<void> {
   const eventsBefore = await accessEventsOnKafka(kafkaAdmin);
   /** Requests Portcullis answered (warm-ups included): each must leave one access event. */
   let gatewayRequests = 0;
-  const measure = async (target: Target, round: number, rate?: number): Promise<Measured> => {
-    const measured = await load(target.name, target.url, target.headers, rate, target.server);
+  const measure = async (target: Target, round: number): Promise<Measured> => {
+    const measured = await load(target.name, target.url, target.headers, target.server);
     if (target.key === 'portcullis') gatewayRequests += measured.total;
-    console.log(JSON.stringify({ round, ...(rate ? { rate } : {}), ...measured }));
+    console.log(JSON.stringify({ round, ...measured }));
     return measured;
   };
 
@@ -460,11 +463,19 @@ async function main(): Promise<void> {
     for (let round = 1; round <= ROUNDS; round += 1) {
       for (const key of ['direct', 'bare', 'portcullis']) {
         const target = targetNamed(key);
-        const measured = await measure(
-          { ...target, name: `${target.name} @ ${rate} req/s`, server: undefined },
-          round,
-          rate,
-        );
+        const measured: Measured = {
+          name: `${target.name} @ ${rate} req/s`,
+          cpuMicrosPerRequest: null,
+          ...(await constantRate({
+            url: target.url,
+            headers: target.headers,
+            rate,
+            durationSeconds: DURATION,
+            connections: CONNECTIONS,
+          })),
+        };
+        if (key === 'portcullis') gatewayRequests += measured.total;
+        console.log(JSON.stringify({ round, rate, ...measured }));
         halfRounds.set(key, [...(halfRounds.get(key) ?? []), measured]);
       }
     }
@@ -499,10 +510,14 @@ async function main(): Promise<void> {
   const bare = results[1]!;
   const addedP99 = portcullisHalf.p99 - directHalf.p99;
   const row = (m: Measured) =>
-    `| ${m.name} | ${m.rps} | ${m.p50} | ${m.p99} | ${m.errors} | ${m.non2xx} | ${m.cpuMicrosPerRequest ?? '—'} | ${(m.rounds ?? []).join(' / ')} |`;
+    `| ${m.name} | ${m.rps} | ${m.p50} | ${m.p99} | ${m.errors} | ${m.non2xx} | ${m.cpuMicrosPerRequest ?? '—'} | ${m.mainThreadCpuMicrosPerRequest ?? '—'} | ${(m.rounds ?? []).join(' / ')} |`;
   const cpuRatio =
     portcullis.cpuMicrosPerRequest && bare.cpuMicrosPerRequest
       ? bare.cpuMicrosPerRequest / portcullis.cpuMicrosPerRequest
+      : null;
+  const mainThreadRatio =
+    portcullis.mainThreadCpuMicrosPerRequest && bare.mainThreadCpuMicrosPerRequest
+      ? bare.mainThreadCpuMicrosPerRequest / portcullis.mainThreadCpuMicrosPerRequest
       : null;
   const report = `# Gateway benchmark results
 
@@ -522,14 +537,14 @@ per caller and API, reused ≤ 30 s) and a server span per request (traces on, n
       : '\nnginx is not installed here, so its row is missing (`apt-get install -y nginx`).'
   }
 
-| target | req/s | p50 ms | p99 ms | errors | non-2xx | server CPU µs/req | req/s by round |
-| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |
+| target | req/s | p50 ms | p99 ms | errors | non-2xx | server CPU µs/req | main thread µs/req | req/s by round |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |
 ${results.map(row).join('\n')}
 
 Fixed rate (half of Portcullis' peak, ${half} req/s):
 
-| target | req/s | p50 ms | p99 ms | errors | non-2xx | server CPU µs/req | p99 ms by round |
-| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |
+| target | req/s | p50 ms | p99 ms | errors | non-2xx | server CPU µs/req | main thread µs/req | p99 ms by round |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |
 ${row(directHalf)}
 ${row(bareHalf)}
 ${row(portcullisHalf)}
@@ -537,7 +552,9 @@ ${row(portcullisHalf)}
 - Throughput vs the bare Node proxy: **${ratio.toFixed(2)}×** (target ≥ 0.8×) — ${ratio >= 0.8 ? 'met' : 'NOT met'}; the median of the rounds' ratios (${roundRatios.map((r) => `${r.toFixed(2)}×`).join(', ')}).
 - Access events: **${events.events}** on Kafka for ${events.requests} requests Portcullis answered (warm-ups and the fixed-rate runs included)${events.events >= events.requests ? '' : ' — MISSING EVENTS'}.
 - CPU per request, bare Node proxy / Portcullis (the serving process only: the load tool, the
-  upstream, Kafka and other work taken out): **${cpuRatio === null ? 'not measured' : `${cpuRatio.toFixed(2)}×`}**.
+  upstream, Kafka and other work taken out): **${cpuRatio === null ? 'not measured' : `${cpuRatio.toFixed(2)}×`}** for all its threads
+  (Portcullis' include its event producer thread), **${mainThreadRatio === null ? 'not measured' : `${mainThreadRatio.toFixed(2)}×`}** for the main thread alone (the event
+  loop, which bounds one process' throughput).
 - p99 added over direct at half load: **${addedP99.toFixed(1)} ms** (target ≤ +2 ms) — ${addedP99 <= 2 ? 'met' : 'NOT met'} (the bare Node proxy adds ${(bareHalf.p99 - directHalf.p99).toFixed(1)} ms at the same rate).
 ${results
   .slice(1)
