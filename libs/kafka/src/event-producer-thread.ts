@@ -24,8 +24,14 @@ type Phase = 'new' | 'running' | 'stopping' | 'stopped';
 /** Tests only (not exported from the package): ends the worker the way a crash would. */
 export const crashWorkerForTests = Symbol('crashWorkerForTests');
 
-/** Records handed over in one message at most; fewer go at the end of the event-loop turn. */
+/** Records handed over in one message at most. */
 const RECORDS_PER_MESSAGE = 512;
+/**
+ * Fewer wait at most this long. Each postMessage costs the publishing thread a structured clone
+ * and a wake-up of the worker; at a few thousand events a second, one per event-loop turn would
+ * be one for every event or two. The producer lingers for a batch anyway (5 ms or more).
+ */
+const HAND_OVER_AFTER_MS = 10;
 
 // From the TypeScript sources (the test runner) the worker still runs the compiled file.
 const WORKER_URL = new URL(
@@ -36,8 +42,8 @@ const WORKER_URL = new URL(
 );
 
 /**
- * An EventProducer in a worker thread. publish() serialises the event and queues it here; once per
- * event-loop turn the queued records go to the worker in one message, where the producer batches,
+ * An EventProducer in a worker thread. publish() serialises the event and queues it here; every
+ * few milliseconds the queued records go to the worker in one message, where the producer batches,
  * encodes and sends them, spools them while Kafka is away and replays them after, exactly as it
  * does in-process. What the calling thread keeps is JSON.stringify and an array push, so a busy
  * event loop (the gateway's) spends its time on requests, and a send never blocks it.
@@ -61,7 +67,7 @@ export class EventProducerThread implements EventPublisher {
   #worker: Worker | undefined;
   /** Published here, not yet handed to the worker. */
   #pending: SpoolRecord[] = [];
-  #handOverScheduled = false;
+  #handOverTimer: NodeJS.Timeout | undefined;
   /** The worker's producer, as last reported. */
   #depths: ProducerDepths = { queueDepth: 0, spoolDepth: 0 };
   /** Spooled by this thread while no worker was alive; the next worker counts them itself. */
@@ -132,9 +138,8 @@ export class EventProducerThread implements EventPublisher {
     }
     if (this.#pending.length >= RECORDS_PER_MESSAGE) {
       this.#handOver();
-    } else if (!this.#handOverScheduled) {
-      this.#handOverScheduled = true;
-      setImmediate(this.#handOverAtEndOfTurn);
+    } else if (!this.#handOverTimer) {
+      this.#handOverTimer = setTimeout(this.#handOverWhenDue, HAND_OVER_AFTER_MS);
     }
   }
 
@@ -179,12 +184,14 @@ export class EventProducerThread implements EventPublisher {
     await this.#worker?.terminate();
   }
 
-  readonly #handOverAtEndOfTurn = (): void => {
-    this.#handOverScheduled = false;
+  readonly #handOverWhenDue = (): void => {
+    this.#handOverTimer = undefined;
     this.#handOver();
   };
 
   #handOver(): void {
+    clearTimeout(this.#handOverTimer);
+    this.#handOverTimer = undefined;
     const worker = this.#worker;
     if (!worker || this.#pending.length === 0) return;
     const records = this.#pending;

@@ -500,7 +500,7 @@ async function main(): Promise<void> {
     }
     if (halfLoad) {
       console.log(
-        `p99 added over direct at ${halfLoad.rate} req/s: ${halfLoad.portcullis.p99 - halfLoad.direct.p99} ms`,
+        `p99 added over direct at ${halfLoad.rate} req/s: ${(halfLoad.portcullis.p99 - halfLoad.direct.p99).toFixed(1)} ms`,
       );
     }
     return;
