@@ -1,23 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Admin, Kafka } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import { createKafka, ensureTopics, EventProducerThread } from '../src/index.js';
+import { EventProducerThread } from '../src/index.js';
 import { crashWorkerForTests } from '../src/event-producer-thread.js';
-import { sharedBrokers } from './support/broker.js';
 import { consumeAll, countMessages } from './support/consume.js';
-
-const testEvent = z.object({
-  id: z.uuid(),
-  type: z.literal('test.event'),
-  seq: z.number().int().nonnegative(),
-  appId: z.string().startsWith('app-'),
-});
-type TestEvent = z.infer<typeof testEvent>;
+import { openSharedBrokerTopics, type SharedBrokerTopics } from './support/shared-broker-topics.js';
+import { events, seqsByApp, testEvent } from './support/test-events.js';
 
 const run = randomUUID().slice(0, 8);
 const topics = {
@@ -27,24 +18,6 @@ const topics = {
 };
 /** Nothing listens here: a broker that is down. */
 const DOWN_BROKER = '127.0.0.1:1';
-
-function events(count: number, apps = 4, from = 0): TestEvent[] {
-  return Array.from({ length: count }, (_, index) => ({
-    id: randomUUID(),
-    type: 'test.event' as const,
-    seq: from + index,
-    appId: `app-${(from + index) % apps}`,
-  }));
-}
-
-function seqsByApp(values: readonly unknown[]): Map<string, number[]> {
-  const byApp = new Map<string, number[]>();
-  for (const value of values) {
-    const event = testEvent.parse(value);
-    byApp.set(event.appId, [...(byApp.get(event.appId) ?? []), event.seq]);
-  }
-  return byApp;
-}
 
 /** A pino logger whose lines land in an array. */
 function recordingLogger() {
@@ -65,28 +38,17 @@ async function until(condition: () => boolean, timeoutMs = 20_000): Promise<void
 }
 
 describe('EventProducerThread (the producer in a worker thread)', () => {
+  let shared: SharedBrokerTopics;
   let brokers: string[];
   let kafka: Kafka;
-  let admin: Admin;
   let spoolDir: string;
 
   beforeAll(async () => {
-    brokers = await sharedBrokers();
-    kafka = createKafka({ brokers, clientId: 'kafka-thread-test' });
-    admin = kafka.admin();
-    await admin.connect();
-    await ensureTopics(
-      kafka,
-      Object.values(topics).map((name) => ({ name, partitions: 3, retentionMs: 3_600_000 })),
-    );
-    spoolDir = mkdtempSync(join(tmpdir(), 'portcullis-kafka-thread-'));
+    shared = await openSharedBrokerTopics('kafka-thread-test', Object.values(topics));
+    ({ brokers, kafka, spoolDir } = shared);
   });
 
-  afterAll(async () => {
-    await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined);
-    await admin.disconnect();
-    rmSync(spoolDir, { recursive: true, force: true });
-  });
+  afterAll(() => shared.close());
 
   it('delivers every event once, in order per key, with its id header', async () => {
     const producer = new EventProducerThread({

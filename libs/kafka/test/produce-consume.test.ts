@@ -1,21 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Admin, Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { EventProducer, createKafka, ensureTopics, runConsumer } from '../src/index.js';
+import { EventProducer, createKafka, runConsumer } from '../src/index.js';
 import { consumeAll, countMessages, toConsumed, type ConsumedMessage } from './support/consume.js';
-import { sharedBrokers } from './support/broker.js';
-
-const testEvent = z.object({
-  id: z.uuid(),
-  type: z.literal('test.event'),
-  seq: z.number().int().nonnegative(),
-  appId: z.string().startsWith('app-'),
-});
-type TestEvent = z.infer<typeof testEvent>;
+import { openSharedBrokerTopics, type SharedBrokerTopics } from './support/shared-broker-topics.js';
+import { events, seqsByApp, testEvent } from './support/test-events.js';
 
 const run = randomUUID().slice(0, 8);
 const topics = {
@@ -28,57 +20,23 @@ const topics = {
   concurrent: `test.kafka.pc.${run}.concurrent`,
 };
 
-function events(count: number, apps = 4): TestEvent[] {
-  return Array.from({ length: count }, (_, seq) => ({
-    id: randomUUID(),
-    type: 'test.event' as const,
-    seq,
-    appId: `app-${seq % apps}`,
-  }));
-}
-
-/** Per key, events must arrive in publish order; across keys there is no order. */
-function seqsByApp(messages: readonly ConsumedMessage[]): Map<string, number[]> {
-  const byApp = new Map<string, number[]>();
-  for (const message of messages) {
-    const event = testEvent.parse(message.value);
-    byApp.set(event.appId, [...(byApp.get(event.appId) ?? []), event.seq]);
-  }
-  return byApp;
-}
-
-function expectedSeqsByApp(sent: readonly TestEvent[]): Map<string, number[]> {
-  const byApp = new Map<string, number[]>();
-  for (const event of sent) byApp.set(event.appId, [...(byApp.get(event.appId) ?? []), event.seq]);
-  return byApp;
-}
-
 async function committedTotal(admin: Admin, groupId: string, topic: string): Promise<number> {
   const [result] = await admin.fetchOffsets({ groupId, topics: [topic] });
   return (result?.partitions ?? []).reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
 }
 
 describe('EventProducer → runConsumer (shared broker)', () => {
+  let shared: SharedBrokerTopics;
   let kafka: Kafka;
   let admin: Admin;
   let spoolDir: string;
 
   beforeAll(async () => {
-    kafka = createKafka({ brokers: await sharedBrokers(), clientId: 'kafka-pc-test' });
-    admin = kafka.admin();
-    await admin.connect();
-    await ensureTopics(
-      kafka,
-      Object.values(topics).map((name) => ({ name, partitions: 3, retentionMs: 3_600_000 })),
-    );
-    spoolDir = mkdtempSync(join(tmpdir(), 'portcullis-kafka-pc-'));
+    shared = await openSharedBrokerTopics('kafka-pc-test', Object.values(topics));
+    ({ kafka, admin, spoolDir } = shared);
   });
 
-  afterAll(async () => {
-    await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined);
-    await admin.disconnect();
-    rmSync(spoolDir, { recursive: true, force: true });
-  });
+  afterAll(() => shared.close());
 
   it('delivers each event once, in order per key, and the group commits its offsets', async () => {
     const producer = new EventProducer({ kafka, spoolDir, name: `pc-main-${run}` });
@@ -101,7 +59,7 @@ describe('EventProducer → runConsumer (shared broker)', () => {
       expect(message.eventId).toBe(event.id);
     }
     expect(new Set(received.map((m) => m.eventId)).size).toBe(sent.length);
-    expect(seqsByApp(received)).toEqual(expectedSeqsByApp(sent));
+    expect(seqsByApp(received.map((m) => m.value))).toEqual(seqsByApp(sent));
     // The group's committed offsets cover every message: a restart would not reprocess them.
     expect(await committedTotal(admin, groupId, topics.main)).toBe(sent.length);
   });
@@ -255,7 +213,7 @@ describe('EventProducer → runConsumer (shared broker)', () => {
     expect(await countMessages(kafka, topics.overflow)).toBe(sent.length);
     const received = await consumeAll(kafka, topics.overflow, `pc-overflow-${run}`, sent.length);
     expect(new Set(received.map((m) => m.eventId)).size).toBe(sent.length);
-    expect(seqsByApp(received)).toEqual(expectedSeqsByApp(sent));
+    expect(seqsByApp(received.map((m) => m.value))).toEqual(seqsByApp(sent));
   });
 
   it('sets aside an event Kafka refuses, without holding up the events around it', async () => {
@@ -315,6 +273,6 @@ describe('EventProducer → runConsumer (shared broker)', () => {
     expect(await countMessages(kafka, topics.replay)).toBe(sent.length);
     const received = await consumeAll(kafka, topics.replay, `pc-replay-${run}`, sent.length);
     expect(new Set(received.map((m) => m.eventId))).toEqual(new Set(sent.map((e) => e.id)));
-    expect(seqsByApp(received)).toEqual(expectedSeqsByApp(sent));
+    expect(seqsByApp(received.map((m) => m.value))).toEqual(seqsByApp(sent));
   });
 });
