@@ -1,7 +1,12 @@
 import { Worker } from 'node:worker_threads';
-import type { Logger } from 'pino';
+import type { Level, Logger } from 'pino';
 import type { CreateKafkaOptions } from './create-kafka.js';
-import { toSpoolRecord, type EventProducerOptions } from './event-producer.js';
+import {
+  DEFAULT_MAX_QUEUE,
+  DEFAULT_STOP_TIMEOUT_MS,
+  toSpoolRecord,
+  type EventProducerOptions,
+} from './event-producer.js';
 import type {
   FromProducerThread,
   ProducerDepths,
@@ -81,8 +86,8 @@ export class EventProducerThread implements EventPublisher {
     const { kafka, logger, restartDelayMs, ...producer } = options;
     this.#logger = logger;
     this.#spool = new SpoolFile(options.spoolDir, options.name);
-    this.#maxQueue = options.maxQueue ?? 10_000;
-    this.#stopTimeoutMs = Math.max(0, options.stopTimeoutMs ?? 5000);
+    this.#maxQueue = options.maxQueue ?? DEFAULT_MAX_QUEUE;
+    this.#stopTimeoutMs = Math.max(0, options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS);
     this.#restartDelayMs = Math.max(0, restartDelayMs ?? 1000);
     this.#setup = {
       kafka: { brokers: kafka.brokers, clientId: kafka.clientId, logLevel: kafka.logLevel },
@@ -325,26 +330,21 @@ export class EventProducerThread implements EventPublisher {
       return;
     }
     const { level, msg, ...fields } = entry;
-    const message = typeof msg === 'string' ? msg : undefined;
     const label = typeof level === 'number' ? logger.levels.labels[level] : undefined;
-    switch (label) {
-      case 'fatal':
-        logger.fatal(fields, message);
-        break;
-      case 'error':
-        logger.error(fields, message);
-        break;
-      case 'warn':
-        logger.warn(fields, message);
-        break;
-      case 'debug':
-        logger.debug(fields, message);
-        break;
-      case 'trace':
-        logger.trace(fields, message);
-        break;
-      default:
-        logger.info(fields, message);
-    }
+    const method: Level = isLevel(label) ? label : 'info';
+    logger[method](fields, typeof msg === 'string' ? msg : undefined);
   }
+}
+
+const LEVELS: ReadonlySet<string> = new Set<Level>([
+  'fatal',
+  'error',
+  'warn',
+  'info',
+  'debug',
+  'trace',
+]);
+
+function isLevel(label: string | undefined): label is Level {
+  return label !== undefined && LEVELS.has(label);
 }

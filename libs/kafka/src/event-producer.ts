@@ -36,6 +36,9 @@ interface Wake {
 }
 
 const MIN_BACKOFF_MS = 250;
+/** Defaults EventProducerThread needs too (it holds records itself while no worker is alive). */
+export const DEFAULT_MAX_QUEUE = 10_000;
+export const DEFAULT_STOP_TIMEOUT_MS = 5000;
 
 /**
  * Publishes events to Kafka without ever making the caller wait for Kafka.
@@ -79,9 +82,9 @@ export class EventProducer implements EventPublisher {
     this.#batchSize = positive(options.batchSize ?? 500, 'batchSize');
     this.#maxBatchBytes = positive(options.maxBatchBytes ?? 512 * 1024, 'maxBatchBytes');
     this.#lingerMs = Math.max(0, options.lingerMs ?? 5);
-    this.#maxQueue = positive(options.maxQueue ?? 10_000, 'maxQueue');
+    this.#maxQueue = positive(options.maxQueue ?? DEFAULT_MAX_QUEUE, 'maxQueue');
     this.#maxBackoffMs = Math.max(MIN_BACKOFF_MS, options.maxBackoffMs ?? 5000);
-    this.#stopTimeoutMs = Math.max(0, options.stopTimeoutMs ?? 5000);
+    this.#stopTimeoutMs = Math.max(0, options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS);
   }
 
   /** Events in memory, waiting for or in a send. */

@@ -1,6 +1,10 @@
 import type { AccessScope } from '../auth/access-scope.js';
 import type { AuditDb } from '../store/audit-db.js';
-import { STORED_CONTENT_COLUMNS, type StoredContentRow } from '../store/stored-row.js';
+import {
+  STORED_CONTENT_COLUMNS,
+  storedContent,
+  type StoredContentRow,
+} from '../store/stored-row.js';
 import type { PagePosition } from './cursor.js';
 import type { EventFilters } from './event-filters.js';
 
@@ -122,23 +126,8 @@ export async function* allEvents(
 
 function toView(row: EventRow): AuditEventView {
   return {
-    id: row.id,
-    type: row.type,
-    version: row.version,
+    ...storedContent(row),
     time: row.time.toISOString(),
     receivedAt: row.received_at.toISOString(),
-    source: row.source,
-    traceId: row.trace_id,
-    teamId: row.team_id,
-    appId: row.app_id,
-    clientId: row.client_id,
-    apiId: row.api_id,
-    action: row.action,
-    decision: row.decision,
-    reason: row.reason,
-    status: row.status,
-    sourceIp: row.source_ip,
-    latencyMs: row.latency_ms,
-    data: row.data,
   };
 }
