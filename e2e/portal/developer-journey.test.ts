@@ -408,6 +408,37 @@ describe('portal: from sign-up to an audited API call', () => {
     await sam.context.close();
   });
 
+  it('pages through applications once they fill more than a page', async () => {
+    const token = await sessionToken(dev);
+    const me = (await fetchJson(`${identity.url}/v1/me`, token)) as { teams: { id: string }[] };
+    const teamId = me.teams[0]!.id;
+    const before = (await fetchJson(`${identity.url}/v1/applications?pageSize=1`, token)) as {
+      total: number;
+    };
+    // The portal shows 24 to a page: fill the first and start a second.
+    for (let index = before.total; index < 25; index += 1) {
+      const created = await fetch(`${identity.url}/v1/teams/${teamId}/applications`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: `Batch job ${String(index).padStart(2, '0')} ${suffix}` }),
+      });
+      expect(created.status).toBe(201);
+    }
+    await dev.page.goto('/apps');
+    const pager = dev.page.getByRole('navigation', { name: 'Application pages' });
+    await pager.getByText('Page 1 of 2 · 25 in all').waitFor();
+    const firstPage = await dev.page.locator('.grid-cards h2').allTextContents();
+    expect(firstPage).toHaveLength(24);
+    await check(dev, '18b-applications-paged');
+    await pager.getByRole('link', { name: 'Next page' }).click();
+    await dev.page.waitForURL(/\/apps\?page=2$/);
+    await pager.getByText('Page 2 of 2 · 25 in all').waitFor();
+    const secondPage = await dev.page.locator('.grid-cards h2').allTextContents();
+    expect(secondPage).toHaveLength(1);
+    expect(firstPage).not.toContain(secondPage[0]);
+    await pager.getByRole('link', { name: 'Previous page' }).waitFor();
+  });
+
   it('fits a phone screen and signs out', async () => {
     await dev.page.setViewportSize({ width: 375, height: 800 });
     await dev.page.goto('/dashboard');

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { paginationQuerySchema } from '../users/pagination.js';
 
 export const createApplicationSchema = z.strictObject({
   name: z.string().trim().min(1).max(100),
@@ -9,7 +10,9 @@ export type CreateApplicationInput = z.infer<typeof createApplicationSchema>;
 export const patchApplicationSchema = createApplicationSchema.partial();
 export type PatchApplicationInput = z.infer<typeof patchApplicationSchema>;
 
-export const listApplicationsQuerySchema = z.object({ teamId: z.uuid().optional() });
+export const listApplicationsQuerySchema = paginationQuerySchema.extend({
+  teamId: z.uuid().optional(),
+});
 export type ListApplicationsQuery = z.infer<typeof listApplicationsQuerySchema>;
 
 export const deleteApplicationQuerySchema = z.object({

@@ -45,7 +45,9 @@ export class ApplicationsController {
   }
 
   @Get('applications')
-  @ApiOperation({ summary: "Applications of my teams (admins/security: any team's with teamId)" })
+  @ApiOperation({
+    summary: "Applications of my teams (admins/security: any team's with teamId), a page at a time",
+  })
   @ApiProblems(400, 401, 403)
   list(
     @CurrentUser() user: UserPrincipal,

@@ -8,6 +8,7 @@ import { actorOf, type RequestMeta } from '../auth/request-meta.js';
 import { SubscriptionsService } from '../subscriptions/subscriptions.service.js';
 import { TeamAccess } from '../teams/team-access.js';
 import { isUniqueViolation } from '../teams/teams.service.js';
+import { pageArgs } from '../users/pagination.js';
 import { WebhookDispatcher } from '../webhooks/webhook-dispatcher.js';
 import type {
   CreateApplicationInput,
@@ -86,15 +87,24 @@ export class ApplicationsService {
 
   async list(user: UserPrincipal, query: ListApplicationsQuery) {
     const seeAll = user.roles.includes('admin') || user.roles.includes('security');
+    const page = { page: query.page, pageSize: query.pageSize };
     if (query.teamId && !seeAll && !user.teamIds.includes(query.teamId)) {
-      return { items: [] };
+      return { items: [], ...page, total: 0 };
     }
-    const apps = await this.prisma.application.findMany({
-      where: query.teamId ? { teamId: query.teamId } : { teamId: { in: user.teamIds } },
-      include,
-      orderBy: [{ teamId: 'asc' }, { name: 'asc' }],
-    });
-    return { items: apps.map(view) };
+    const where: Prisma.ApplicationWhereInput = query.teamId
+      ? { teamId: query.teamId }
+      : { teamId: { in: user.teamIds } };
+    const [apps, total] = await Promise.all([
+      this.prisma.application.findMany({
+        where,
+        include,
+        // The id breaks ties, so pages do not overlap or skip.
+        orderBy: [{ teamId: 'asc' }, { name: 'asc' }, { id: 'asc' }],
+        ...pageArgs(query),
+      }),
+      this.prisma.application.count({ where }),
+    ]);
+    return { items: apps.map(view), ...page, total };
   }
 
   /** Team members, admins and security see an application; others get a 404. */

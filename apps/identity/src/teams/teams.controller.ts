@@ -2,7 +2,8 @@ import { Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentUser, Protected, type UserPrincipal } from '../auth/index.js';
 import { CurrentRequestMeta, type RequestMeta } from '../auth/request-meta.js';
-import { ApiProblems, ValidatedBody } from '../auth/zod-openapi.js';
+import { ApiProblems, ValidatedBody, ValidatedQuery } from '../auth/zod-openapi.js';
+import { paginationQuerySchema, type PaginationQuery } from '../users/pagination.js';
 import {
   addMemberSchema,
   createTeamSchema,
@@ -29,10 +30,13 @@ export class TeamsController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'My teams (admins and security: every team)' })
-  @ApiProblems(401, 403)
-  list(@CurrentUser() user: UserPrincipal) {
-    return this.teams.list(user);
+  @ApiOperation({ summary: 'My teams (admins and security: every team), a page at a time' })
+  @ApiProblems(400, 401, 403)
+  list(
+    @CurrentUser() user: UserPrincipal,
+    @ValidatedQuery(paginationQuerySchema) query: PaginationQuery,
+  ) {
+    return this.teams.list(user, query);
   }
 
   @Get(':id')

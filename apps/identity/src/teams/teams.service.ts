@@ -6,6 +6,7 @@ import { ManagementEvents } from '../audit-trail/management-events.js';
 import type { UserPrincipal } from '../auth/index.js';
 import { actorOf, type RequestMeta } from '../auth/request-meta.js';
 import { WebhookDispatcher } from '../webhooks/webhook-dispatcher.js';
+import { pageArgs, type PaginationQuery } from '../users/pagination.js';
 import { TeamAccess } from './team-access.js';
 import { slugify, type AddMemberInput, type CreateTeamInput } from './team-schemas.js';
 
@@ -57,17 +58,28 @@ export class TeamsService {
     return this.get(user, team.id);
   }
 
-  async list(user: UserPrincipal) {
+  async list(user: UserPrincipal, query: PaginationQuery) {
     const seeAll = user.roles.includes('admin') || user.roles.includes('security');
-    const teams = await this.prisma.team.findMany({
-      where: seeAll ? {} : { members: { some: { userId: user.userId } } },
-      orderBy: { name: 'asc' },
-      include: {
-        members: { where: { userId: user.userId }, select: { role: true } },
-        _count: { select: { members: true, applications: true } },
-      },
-    });
+    const where: Prisma.TeamWhereInput = seeAll
+      ? {}
+      : { members: { some: { userId: user.userId } } };
+    const [teams, total] = await Promise.all([
+      this.prisma.team.findMany({
+        where,
+        // The id breaks ties, so pages do not overlap or skip.
+        orderBy: [{ name: 'asc' }, { id: 'asc' }],
+        include: {
+          members: { where: { userId: user.userId }, select: { role: true } },
+          _count: { select: { members: true, applications: true } },
+        },
+        ...pageArgs(query),
+      }),
+      this.prisma.team.count({ where }),
+    ]);
     return {
+      page: query.page,
+      pageSize: query.pageSize,
+      total,
       items: teams.map((team) => ({
         id: team.id,
         slug: team.slug,

@@ -7,6 +7,7 @@ import { startIdentity, type IdentityTestApp } from '../support/identity-test-ap
 import {
   caller,
   createApplication,
+  createTeam,
   signUpUser,
   suffix,
   testPrisma,
@@ -47,6 +48,49 @@ describe('teams, applications and webhooks', () => {
     await identity?.close();
     await prisma?.$disconnect();
     await new Promise((resolve) => receiver?.close(resolve));
+  });
+
+  it('lists teams and applications a page at a time, with the total', async () => {
+    const developer = await signUpUser(call, 'pager');
+    await createTeam(call, developer.token, 'pager-a');
+    await createTeam(call, developer.token, 'pager-b');
+    const teamPage = (query: string) =>
+      call('GET', `/v1/teams?${query}`, { token: developer.token });
+    const [firstTeams, secondTeams] = [
+      await teamPage('pageSize=2'),
+      await teamPage('pageSize=2&page=2'),
+    ];
+    expect(firstTeams.status).toBe(200);
+    expect(firstTeams.body).toMatchObject({ page: 1, pageSize: 2, total: 3 });
+    expect(firstTeams.body.items).toHaveLength(2);
+    expect(secondTeams.body).toMatchObject({ page: 2, pageSize: 2, total: 3 });
+    const teamIds = [...firstTeams.body.items, ...secondTeams.body.items].map(
+      (team: { id: string }) => team.id,
+    );
+    expect(new Set(teamIds).size).toBe(3);
+    expect(teamIds).toContain(developer.personalTeamId);
+    expect((await teamPage('page=9')).body).toMatchObject({ items: [], total: 3 });
+
+    for (let index = 0; index < 3; index += 1) {
+      await createApplication(call, developer.token, developer.personalTeamId);
+    }
+    const appPage = (query: string) =>
+      call('GET', `/v1/applications?${query}`, { token: developer.token });
+    const appIds: string[] = [];
+    for (const page of [1, 2, 3]) {
+      const listed = await appPage(`teamId=${developer.personalTeamId}&pageSize=1&page=${page}`);
+      expect(listed.body).toMatchObject({ page, pageSize: 1, total: 3 });
+      appIds.push(...listed.body.items.map((app: { id: string }) => app.id));
+    }
+    expect(new Set(appIds).size).toBe(3);
+    expect((await appPage('pageSize=20')).body.total).toBe(3);
+
+    for (const bad of ['pageSize=101', 'pageSize=0', 'page=0', 'page=x']) {
+      for (const response of [await teamPage(bad), await appPage(bad)]) {
+        expect(response.status).toBe(400);
+        expect(response.headers.get('content-type')).toContain('application/problem+json');
+      }
+    }
   });
 
   it('adds and removes members; only owners manage; the last owner stays', async () => {

@@ -1,16 +1,28 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
+import { Pager } from '../../components/pager';
 import { EmptyState, PageHeader } from '../../components/ui';
 import { formatDateTime } from '../../lib/format';
+import { pageHref, parsePage } from '../../lib/paging';
 import { identity } from '../../server/backend';
 import { applicationSchema, listOf } from '../../server/models';
 import { requireViewer } from '../../server/require-viewer';
 
 export const metadata: Metadata = { title: 'Applications' };
 
-export default async function ApplicationsPage() {
+const PAGE_SIZE = 24;
+
+export default async function ApplicationsPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   await requireViewer('/apps');
-  const apps = await identity('/v1/applications', listOf(applicationSchema));
+  const params = await searchParams;
+  const page = parsePage(params.page);
+  const apps = await identity('/v1/applications', listOf(applicationSchema), {
+    query: { page, pageSize: PAGE_SIZE },
+  });
   return (
     <div className="container page">
       <PageHeader
@@ -46,6 +58,13 @@ export default async function ApplicationsPage() {
           ))}
         </ul>
       )}
+      <Pager
+        page={page}
+        pageSize={apps.pageSize ?? PAGE_SIZE}
+        total={apps.total ?? apps.items.length}
+        hrefFor={(target) => pageHref('/apps', params, target)}
+        label="Application pages"
+      />
     </div>
   );
 }

@@ -3,7 +3,9 @@ import Link from 'next/link';
 import { createTeam } from '../../actions/team-actions';
 import { ActionForm } from '../../components/forms/action-form';
 import { TextAreaField, TextField } from '../../components/forms/fields';
+import { Pager } from '../../components/pager';
 import { EmptyState, PageHeader, Section } from '../../components/ui';
+import { pageHref, parsePage } from '../../lib/paging';
 import { identity } from '../../server/backend';
 import { listOf, teamSummarySchema } from '../../server/models';
 import { requireViewer } from '../../server/require-viewer';
@@ -11,15 +13,19 @@ import { csrfToken } from '../../server/session';
 
 export const metadata: Metadata = { title: 'Teams' };
 
+const PAGE_SIZE = 24;
+
 export default async function TeamsPage({
   searchParams,
 }: {
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
   await requireViewer('/teams');
-  const left = (await searchParams).left === '1';
+  const params = await searchParams;
+  const left = params.left === '1';
+  const page = parsePage(params.page);
   const [teams, csrf] = await Promise.all([
-    identity('/v1/teams', listOf(teamSummarySchema)),
+    identity('/v1/teams', listOf(teamSummarySchema), { query: { page, pageSize: PAGE_SIZE } }),
     csrfToken(),
   ]);
   return (
@@ -69,6 +75,13 @@ export default async function TeamsPage({
               ))}
             </ul>
           )}
+          <Pager
+            page={page}
+            pageSize={teams.pageSize ?? PAGE_SIZE}
+            total={teams.total ?? teams.items.length}
+            hrefFor={(target) => pageHref('/teams', { ...params, left: undefined }, target)}
+            label="Team pages"
+          />
         </section>
         <Section title="Create a team" id="create-team-title">
           <ActionForm

@@ -4,8 +4,6 @@ import { createApplication } from '../../../actions/application-actions';
 import { ActionForm } from '../../../components/forms/action-form';
 import { SelectField, TextAreaField, TextField } from '../../../components/forms/fields';
 import { EmptyState, PageHeader } from '../../../components/ui';
-import { identity } from '../../../server/backend';
-import { listOf, teamSummarySchema } from '../../../server/models';
 import { requireViewer } from '../../../server/require-viewer';
 import { csrfToken } from '../../../server/session';
 
@@ -17,18 +15,10 @@ export default async function NewApplicationPage({
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
   const viewer = await requireViewer('/apps/new');
-  const [teams, csrf, params] = await Promise.all([
-    identity('/v1/teams', listOf(teamSummarySchema)),
-    csrfToken(),
-    searchParams,
-  ]);
-  // Admins and security see every team; offer only the ones the person belongs to.
-  const mine = teams.items.filter(
-    (team) =>
-      team.myRole ||
-      viewer.me.teams?.some((t) => t.id === team.id) ||
-      viewer.me.teamIds?.includes(team.id),
-  );
+  const [csrf, params] = await Promise.all([csrfToken(), searchParams]);
+  // The person's own teams come with their profile; admins and security see every team in
+  // /v1/teams, but an application goes to a team one belongs to.
+  const mine = viewer.me.teams ?? [];
   const requested = typeof params.team === 'string' ? params.team : undefined;
   return (
     <div className="container page">

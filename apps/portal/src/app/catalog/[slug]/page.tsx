@@ -49,7 +49,8 @@ export default async function ApiPage({
   const [found, apps, csrf] = await Promise.all([
     readCatalog(viewer, apiPath`/v1/apis/${slug}`, apiDetailSchema),
     viewer
-      ? identity('/v1/applications', listOf(applicationSchema))
+      ? // The subscribe form offers the person's applications: the largest page identity gives.
+        identity('/v1/applications', listOf(applicationSchema), { query: { pageSize: 100 } })
       : Promise.resolve({ items: [] as Application[], nextCursor: null }),
     csrfToken(),
   ]);
