@@ -226,17 +226,17 @@ export class EventProducerThread implements EventPublisher {
           case 'started':
             started = true;
             this.#spooledWithoutWorker = 0;
-            this.#depths = { queueDepth: message.queueDepth, spoolDepth: message.spoolDepth };
+            this.#takeDepths(message);
             resolve();
             break;
           case 'start-failed':
             reject(new Error(message.message));
             break;
           case 'depths':
-            this.#depths = { queueDepth: message.queueDepth, spoolDepth: message.spoolDepth };
+            this.#takeDepths(message);
             break;
           case 'done':
-            this.#depths = { queueDepth: message.queueDepth, spoolDepth: message.spoolDepth };
+            this.#takeDepths(message);
             this.#requests.get(message.request)?.();
             break;
           case 'log':
@@ -253,6 +253,10 @@ export class EventProducerThread implements EventPublisher {
       // Anything published while the worker was away goes first; the worker holds it until started.
       this.#handOver();
     });
+  }
+
+  #takeDepths({ queueDepth, spoolDepth }: ProducerDepths): void {
+    this.#depths = { queueDepth, spoolDepth };
   }
 
   #onExit(worker: Worker, started: boolean): void {
@@ -314,12 +318,7 @@ export class EventProducerThread implements EventPublisher {
 
   #appendToSpool(records: readonly SpoolRecord[]): boolean {
     try {
-      this.#spool.open();
-      try {
-        this.#spool.append(records);
-      } finally {
-        this.#spool.close();
-      }
+      this.#spool.appendOnce(records);
       return true;
     } catch (error) {
       this.#logger?.error(

@@ -432,12 +432,7 @@ export class EventProducer implements EventPublisher {
 
   #appendAfterStop(record: SpoolRecord): void {
     try {
-      this.#spool.open();
-      try {
-        this.#spool.append([record]);
-      } finally {
-        this.#spool.close();
-      }
+      this.#spool.appendOnce([record]);
     } catch (error) {
       this.#logger?.error(
         { err: error, spool: this.#spool.path },

@@ -114,6 +114,19 @@ export class SpoolFile {
   }
 
   /**
+   * Opens, appends and closes again: for a writer that does not hold the spool (a producer after
+   * stop(), or while its worker thread is away), so the next owner finds the records.
+   */
+  appendOnce(records: readonly SpoolRecord[]): void {
+    this.open();
+    try {
+      this.append(records);
+    } finally {
+      this.close();
+    }
+  }
+
+  /**
    * Up to maxRecords records (and about maxBytes, but at least one record) from the first
    * unacknowledged one; empty when the spool is.
    */

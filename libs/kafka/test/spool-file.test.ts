@@ -114,6 +114,15 @@ describe('SpoolFile', () => {
     expect(spool.readBatch(10).records).toEqual([]);
   });
 
+  it('appendOnce leaves the spool closed, and unlocked, with the records for its next owner', () => {
+    const writer = new SpoolFile(dir, 'producer');
+    writer.appendOnce([record(1), record(2)]);
+    expect(writer.isOpen).toBe(false);
+    const owner = open();
+    expect(owner.depth).toBe(2);
+    expect(ids(owner.readBatch(10).records)).toEqual(['event-1', 'event-2']);
+  });
+
   it('keeps unacknowledged records and the cursor across a reopen', () => {
     const spool = open();
     spool.append([record(1), record(2), record(3)]);

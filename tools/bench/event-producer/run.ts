@@ -12,6 +12,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { createKafka, ensureTopics } from '@portcullis/kafka';
+import { median } from '../median.ts';
 
 const RATE = Number(process.env.BENCH_RATE ?? 5000);
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
@@ -62,11 +63,6 @@ for (let round = 1; round <= ROUNDS; round += 1) {
 }
 await admin.disconnect();
 
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
 const cpuOf = (peer: Peer) => median((runs.get(peer) ?? []).map((r) => r.cpuMicrosPerEvent));
 const mainOf = (peer: Peer) =>
   median((runs.get(peer) ?? []).map((r) => r.mainThreadCpuMicrosPerEvent));

@@ -34,6 +34,7 @@ import {
   keyedHash,
 } from '@portcullis/crypto';
 import { createPrismaClient } from '@portcullis/db';
+import { median } from '../median.ts';
 import { mainThreadCpuMs, processCpuMs } from '../process-cpu.ts';
 import { constantRate } from './constant-rate.ts';
 
@@ -78,12 +79,6 @@ interface Measured {
   total: number;
   /** For a median row: the value it was chosen by, in every round. */
   rounds?: number[];
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 /** The round whose `by` is the median (the lower middle one for an even count). */
