@@ -1,13 +1,14 @@
 /**
- * Gateway benchmark: one run on this machine, same upstream and load tool (autocannon) for
+ * Gateway benchmark: one run on this machine, same upstream and load tool (wrk, or autocannon
+ * when wrk is not installed) for
  * (a) the upstream directly, (b) a bare Node reverse proxy (@fastify/http-proxy), (c) nginx
  * proxy_pass, (d) Portcullis with JWT auth, rate limiting and access events on.
  *
  *   npm run build && node tools/bench/gateway/run.ts
  *
  * Env: BENCH_DURATION (s, default 10), BENCH_ROUNDS (default 3), BENCH_CONNECTIONS (default 64),
- * BENCH_DATABASE_URL (a database
- * the run may reset; default portcullis_bench), KAFKA_BROKERS (default 127.0.0.1:9092; events are
+ * BENCH_LOAD_TOOL (autocannon forces it over wrk), BENCH_DATABASE_URL (a database the run may
+ * reset; default portcullis_bench_gateway), KAFKA_BROKERS (default 127.0.0.1:9092; events are
  * spooled if it is down), REDIS_URL. Writes tools/bench/gateway/RESULTS.md.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -37,6 +38,7 @@ import { createPrismaClient } from '@portcullis/db';
 import { median } from '../median.ts';
 import { mainThreadCpuMs, processCpuMs } from '../process-cpu.ts';
 import { constantRate } from './constant-rate.ts';
+import { findWrk, wrk } from './wrk.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
@@ -60,6 +62,12 @@ const BARE_PROXY_NODE_ARGS = (process.env.BENCH_BARE_PROXY_NODE_ARGS ?? '')
   .filter(Boolean);
 /** Comma-separated subset of direct,bare,nginx,portcullis,half (default: all). */
 const FULL_RUN = process.env.BENCH_ONLY === undefined;
+/**
+ * The peak-load tool: wrk when installed (`apt-get install -y wrk`), else autocannon;
+ * BENCH_LOAD_TOOL=autocannon forces autocannon.
+ */
+const WRK = process.env.BENCH_LOAD_TOOL === 'autocannon' ? null : findWrk();
+const LOAD_TOOL = WRK ? 'wrk' : 'autocannon';
 const HAND_WRITTEN_HEADING = '## What changed';
 const ONLY = new Set((process.env.BENCH_ONLY ?? 'direct,bare,nginx,portcullis,half').split(','));
 const children: ChildProcess[] = [];
@@ -161,7 +169,7 @@ async function waitFor(
   throw new Error(`${url} did not come up`);
 }
 
-/** Peak load: autocannon's closed loop (every connection sends again as soon as it is answered). */
+/** Peak load: a closed loop (every connection sends again as soon as it is answered). */
 async function load(
   name: string,
   url: string,
@@ -170,20 +178,39 @@ async function load(
 ): Promise<Measured> {
   const cpuBefore = processCpuMs(server?.pid);
   const mainThreadBefore = mainThreadCpuMs(server?.pid);
-  const result = await autocannon({ url, connections: CONNECTIONS, duration: DURATION, headers });
+  const result = await closedLoop(url, headers, DURATION);
   return {
     name,
+    ...result,
+    cpuMicrosPerRequest: cpuPerRequest(cpuBefore, processCpuMs(server?.pid), result.total),
+    mainThreadCpuMicrosPerRequest: cpuPerRequest(
+      mainThreadBefore,
+      mainThreadCpuMs(server?.pid),
+      result.total,
+    ),
+  };
+}
+
+async function closedLoop(
+  url: string,
+  headers: Record<string, string>,
+  durationSeconds: number,
+): Promise<Omit<Measured, 'name' | 'cpuMicrosPerRequest'>> {
+  if (WRK) {
+    return wrk({ binary: WRK, url, headers, connections: CONNECTIONS, durationSeconds });
+  }
+  const result = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: durationSeconds,
+    headers,
+  });
+  return {
     rps: Math.round(result.requests.average),
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
-    cpuMicrosPerRequest: cpuPerRequest(cpuBefore, processCpuMs(server?.pid), result.requests.total),
-    mainThreadCpuMicrosPerRequest: cpuPerRequest(
-      mainThreadBefore,
-      mainThreadCpuMs(server?.pid),
-      result.requests.total,
-    ),
     total: result.requests.total,
   };
 }
@@ -195,8 +222,7 @@ function cpuPerRequest(before: number | null, after: number | null, requests: nu
 
 /** Returns the requests answered. */
 async function warm(url: string, headers: Record<string, string>): Promise<number> {
-  const result = await autocannon({ url, connections: CONNECTIONS, duration: 3, headers });
-  return result.requests.total;
+  return (await closedLoop(url, headers, 3)).total;
 }
 
 async function seed(upstreamUrl: string) {
@@ -506,18 +532,26 @@ async function main(): Promise<void> {
   const addedP99 = portcullisHalf.p99 - directHalf.p99;
   const row = (m: Measured) =>
     `| ${m.name} | ${m.rps} | ${m.p50} | ${m.p99} | ${m.errors} | ${m.non2xx} | ${m.cpuMicrosPerRequest ?? '—'} | ${m.mainThreadCpuMicrosPerRequest ?? '—'} | ${(m.rounds ?? []).join(' / ')} |`;
-  const cpuRatio =
-    portcullis.cpuMicrosPerRequest && bare.cpuMicrosPerRequest
-      ? bare.cpuMicrosPerRequest / portcullis.cpuMicrosPerRequest
-      : null;
-  const mainThreadRatio =
-    portcullis.mainThreadCpuMicrosPerRequest && bare.mainThreadCpuMicrosPerRequest
-      ? bare.mainThreadCpuMicrosPerRequest / portcullis.mainThreadCpuMicrosPerRequest
-      : null;
+  // Like throughput, CPU per request is compared within each round, then the median taken: a
+  // slow spell of the machine inflates every process' CPU time while it lasts.
+  const roundsCpuRatio = (cpu: (m: Measured) => number | null | undefined): number | null => {
+    const ratios = portcullisRounds.flatMap((m, index) => {
+      const ours = cpu(m);
+      const theirs = bareRounds[index] ? cpu(bareRounds[index]) : null;
+      return ours && theirs ? [theirs / ours] : [];
+    });
+    return ratios.length > 0 ? median(ratios) : null;
+  };
+  const cpuRatio = roundsCpuRatio((m) => m.cpuMicrosPerRequest);
+  const mainThreadRatio = roundsCpuRatio((m) => m.mainThreadCpuMicrosPerRequest);
+  const busyShare = (m: Measured) =>
+    m.mainThreadCpuMicrosPerRequest
+      ? `${Math.round((m.rps * m.mainThreadCpuMicrosPerRequest) / 1e4)} %`
+      : 'not measured';
   const report = `# Gateway benchmark results
 
 Generated by \`node tools/bench/gateway/run.ts\` on ${new Date().toISOString()} — ${cpus().length} CPU(s)
-(${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}, autocannon ${CONNECTIONS} connections,
+(${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}, ${LOAD_TOOL} ${CONNECTIONS} connections,
 ${ROUNDS} rounds in which the targets take turns (each row is the median round), ${DURATION} s
 per run after a 3 s warm-up, everything on one machine (load tool, proxies, upstream,
 identity, Redis, Kafka share the cores; 1-minute load average ${loadAtStart.toFixed(1)} when the run
@@ -546,10 +580,11 @@ ${row(portcullisHalf)}
 
 - Throughput vs the bare Node proxy: **${ratio.toFixed(2)}×** (target ≥ 0.8×) — ${ratio >= 0.8 ? 'met' : 'NOT met'}; the median of the rounds' ratios (${roundRatios.map((r) => `${r.toFixed(2)}×`).join(', ')}).
 - Access events: **${events.events}** on Kafka for ${events.requests} requests Portcullis answered (warm-ups and the fixed-rate runs included)${events.events >= events.requests ? '' : ' — MISSING EVENTS'}.
-- CPU per request, bare Node proxy / Portcullis (the serving process only: the load tool, the
+- CPU per request, bare Node proxy / Portcullis, median of the rounds' ratios (the serving process only: the load tool, the
   upstream, Kafka and other work taken out): **${cpuRatio === null ? 'not measured' : `${cpuRatio.toFixed(2)}×`}** for all its threads
   (Portcullis' include its event producer thread), **${mainThreadRatio === null ? 'not measured' : `${mainThreadRatio.toFixed(2)}×`}** for the main thread alone (the event
   loop, which bounds one process' throughput).
+- Main thread busy at peak (req/s × main-thread CPU per request): bare Node proxy **${busyShare(bare)}**, Portcullis **${busyShare(portcullis)}**; below 100 % the event loop waited (for the upstream, or for a core the other processes and threads held).
 - p99 added over direct at half load: **${addedP99.toFixed(1)} ms** (target ≤ +2 ms) — ${addedP99 <= 2 ? 'met' : 'NOT met'} (the bare Node proxy adds ${(bareHalf.p99 - directHalf.p99).toFixed(1)} ms at the same rate).
 ${results
   .slice(1)
