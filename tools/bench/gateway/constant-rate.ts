@@ -10,6 +10,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
+import type { LoadResult } from './load-result.ts';
 
 export interface ConstantRateOptions {
   url: string;
@@ -23,18 +24,7 @@ export interface ConstantRateOptions {
   connections: number;
 }
 
-export interface ConstantRateResult {
-  /** Requests answered per second over the run. */
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
-  non2xx: number;
-  /** Requests answered. */
-  total: number;
-}
-
-export async function constantRate(options: ConstantRateOptions): Promise<ConstantRateResult> {
+export async function constantRate(options: ConstantRateOptions): Promise<LoadResult> {
   const target = new URL(options.url);
   const pool = new Pool(target.origin, { connections: options.connections, pipelining: 1 });
   const path = `${target.pathname}${target.search}`;

@@ -7,17 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-export interface WrkResult {
-  rps: number;
-  /** Milliseconds. */
-  p50: number;
-  p99: number;
-  /** Connect, read, write errors and timeouts. */
-  errors: number;
-  non2xx: number;
-  total: number;
-}
+import type { LoadResult } from './load-result.ts';
 
 const REPORT_PREFIX = 'WRK_JSON ';
 
@@ -45,7 +35,7 @@ export async function wrk(options: {
   headers: Record<string, string>;
   connections: number;
   durationSeconds: number;
-}): Promise<WrkResult> {
+}): Promise<LoadResult> {
   scriptFile ??= join(mkdtempSync(join(tmpdir(), 'bench-wrk-')), 'report.lua');
   writeFileSync(scriptFile, REPORT_SCRIPT);
   const args = [

@@ -1,0 +1,13 @@
+/** What one load run against one target measured, whichever tool drove it. */
+export interface LoadResult {
+  /** Requests answered per second over the run. */
+  rps: number;
+  /** Milliseconds. */
+  p50: number;
+  p99: number;
+  /** Connect, read and write errors and timeouts. */
+  errors: number;
+  non2xx: number;
+  /** Requests answered. */
+  total: number;
+}
