@@ -3,7 +3,9 @@ import { Writable } from 'node:stream';
 import { logLevel } from 'kafkajs';
 import { pino } from 'pino';
 import { describe, expect, it, vi } from 'vitest';
+import { createKafka } from '../src/create-kafka.js';
 import { pinoLogCreator } from '../src/kafka-log.js';
+import { applyKafkajsFastCrc32c, fastCrc32c } from '../src/kafkajs-crc32c.js';
 import {
   applyKafkajsRequestQueueFix,
   scheduleCheckPendingRequests,
@@ -88,5 +90,45 @@ describe('kafkajs request queue fix', () => {
       prototype: { scheduleCheckPendingRequests: unknown };
     };
     expect(RequestQueue.prototype.scheduleCheckPendingRequests).toBe(scheduleCheckPendingRequests);
+  });
+});
+
+describe('kafkajs record batch checksum', () => {
+  const require = createRequire(import.meta.url);
+  // kafkajs' own table loop, which the patch leaves in place under its wrapper module.
+  const kafkajsTableCrc32c = require('kafkajs/src/protocol/recordBatch/crc32C/crc32C.js') as (
+    buffer: Buffer,
+  ) => number;
+
+  it('gives the CRC-32C check value and kafkajs’ own checksums', () => {
+    // The standard check value of CRC-32C (Castagnoli).
+    expect(fastCrc32c(Buffer.from('123456789'))).toBe(0xe3069283);
+    for (const length of [0, 1, 7, 8, 9, 63, 1000, 65_539]) {
+      const buffer = Buffer.alloc(length);
+      for (let index = 0; index < length; index += 1) buffer[index] = (index * 7919 + length) & 255;
+      expect(fastCrc32c(buffer)).toBe(kafkajsTableCrc32c(buffer));
+    }
+  });
+
+  it('is what kafkajs checksums produced record batches with', async () => {
+    // create-kafka installs it when first imported, before any producer exists.
+    createKafka({ brokers: ['127.0.0.1:1'], clientId: 'crc-check' });
+    expect(require('kafkajs/src/protocol/recordBatch/crc32C/index.js')).toBe(fastCrc32c);
+    expect(applyKafkajsFastCrc32c()).toBe(true);
+
+    const { RecordBatch: encodeRecordBatch } =
+      require('kafkajs/src/protocol/recordBatch/v0/index.js') as {
+        RecordBatch: (options: { records: unknown[] }) => Promise<{ buffer: Buffer }>;
+      };
+    const encodeRecord =
+      require('kafkajs/src/protocol/recordBatch/record/v0/index.js') as (options: {
+        key: Buffer;
+        value: Buffer;
+      }) => unknown;
+    const { buffer } = await encodeRecordBatch({
+      records: [encodeRecord({ key: Buffer.from('app'), value: Buffer.from('{"id":"e1"}') })],
+    });
+    // firstOffset (8), byte length (4), partitionLeaderEpoch (4), magic (1), then the CRC of the rest.
+    expect(buffer.readUInt32BE(17)).toBe(kafkajsTableCrc32c(buffer.subarray(21)));
   });
 });
