@@ -38,6 +38,7 @@ import { createPrismaClient } from '@portcullis/db';
 import { median } from '../median.ts';
 import { mainThreadCpuMs, processCpuMs } from '../process-cpu.ts';
 import { constantRate } from './constant-rate.ts';
+import type { LoadResult } from './load-result.ts';
 import { findWrk, wrk } from './wrk.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
@@ -195,7 +196,7 @@ async function closedLoop(
   url: string,
   headers: Record<string, string>,
   durationSeconds: number,
-): Promise<Omit<Measured, 'name' | 'cpuMicrosPerRequest'>> {
+): Promise<LoadResult> {
   if (WRK) {
     return wrk({ binary: WRK, url, headers, connections: CONNECTIONS, durationSeconds });
   }

@@ -21,13 +21,19 @@ done = function(summary, latency, requests)
 end
 `;
 
+let scriptFile: string | undefined;
+
+function writeReportScript(): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'bench-wrk-')), 'report.lua');
+  writeFileSync(file, REPORT_SCRIPT);
+  return file;
+}
+
 /** The wrk binary, or null when it is not installed. */
 export function findWrk(): string | null {
   const found = spawnSync('sh', ['-c', 'command -v wrk'], { encoding: 'utf8' }).stdout.trim();
   return found || null;
 }
-
-let scriptFile: string | null = null;
 
 export async function wrk(options: {
   binary: string;
@@ -36,8 +42,7 @@ export async function wrk(options: {
   connections: number;
   durationSeconds: number;
 }): Promise<LoadResult> {
-  scriptFile ??= join(mkdtempSync(join(tmpdir(), 'bench-wrk-')), 'report.lua');
-  writeFileSync(scriptFile, REPORT_SCRIPT);
+  scriptFile ??= writeReportScript();
   const args = [
     '--threads',
     '1',
