@@ -70,6 +70,8 @@ const FULL_RUN = process.env.BENCH_ONLY === undefined;
 const WRK = process.env.BENCH_LOAD_TOOL === 'autocannon' ? null : findWrk();
 const LOAD_TOOL = WRK ? 'wrk' : 'autocannon';
 const HAND_WRITTEN_HEADING = '## What changed';
+/** BENCH_HOLD=1: start every target, describe them in .var/bench/targets.json and wait. */
+const HOLD = process.env.BENCH_HOLD === '1';
 const ONLY = new Set((process.env.BENCH_ONLY ?? 'direct,bare,nginx,portcullis,half').split(','));
 const children: ChildProcess[] = [];
 
@@ -446,6 +448,18 @@ async function main(): Promise<void> {
     if (!target) throw new Error(`no target ${key}`);
     return target;
   };
+  if (HOLD) {
+    // For measuring by hand: each target's URL, headers (the token) and serving process id.
+    const file = resolve(ROOT, '.var/bench/targets.json');
+    const described = targets.map(({ server, ...target }) => ({ ...target, pid: server?.pid }));
+    writeFileSync(file, JSON.stringify(described, null, 2));
+    console.log(`everything is up; the targets are in ${file}; Ctrl-C stops them`);
+    await new Promise((stop) => {
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    return;
+  }
   const kafkaAdmin = createKafka({ brokers: KAFKA_BROKERS.split(','), clientId: 'bench' }).admin();
   const eventsBefore = await accessEventsOnKafka(kafkaAdmin);
   /** Requests Portcullis answered (warm-ups included): each must leave one access event. */
