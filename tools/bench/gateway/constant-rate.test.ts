@@ -34,7 +34,7 @@ describe('constantRate', () => {
       warmupSeconds: 0.5,
       connections: 4,
     });
-    expect(result).toMatchObject({ rps: 200, total: 200, errors: 0, non2xx: 0 });
+    expect(result).toMatchObject({ rps: 200, total: 200, warmupTotal: 100, errors: 0, non2xx: 0 });
     // The warm-up's 100 requests are sent too, but not counted.
     expect(seen.length).toBe(300);
     expect(seen.every((value) => value === 'Bearer t')).toBe(true);

@@ -52,6 +52,7 @@ export async function constantRate(options: ConstantRateOptions): Promise<LoadRe
   // Preallocated so that recording a latency allocates nothing.
   const latencies = new Float64Array(Math.ceil(options.rate * options.durationSeconds) + 1);
   let recorded = 0;
+  let warmupAnswered = 0;
   let errors = 0;
   let non2xx = 0;
   let outstanding = 0;
@@ -63,7 +64,9 @@ export async function constantRate(options: ConstantRateOptions): Promise<LoadRe
 
   const finish = (dueAt: number, status: number | 'error'): void => {
     outstanding -= 1;
-    if (dueAt >= measureFrom) {
+    if (dueAt < measureFrom) {
+      if (status !== 'error') warmupAnswered += 1;
+    } else {
       if (status === 'error') errors += 1;
       else {
         latencies[recorded++] = performance.now() - dueAt;
@@ -159,5 +162,6 @@ export async function constantRate(options: ConstantRateOptions): Promise<LoadRe
     errors,
     non2xx,
     total: recorded,
+    warmupTotal: warmupAnswered,
   };
 }

@@ -8,6 +8,8 @@ export interface LoadResult {
   /** Connect, read and write errors and timeouts. */
   errors: number;
   non2xx: number;
-  /** Requests answered. */
+  /** Requests answered and measured. */
   total: number;
+  /** Requests answered during a warm-up that is not measured (fixed-rate runs). */
+  warmupTotal?: number;
 }
