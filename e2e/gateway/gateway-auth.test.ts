@@ -28,6 +28,8 @@ interface CallResult {
 describe('gateway against the real identity, upstream, Kafka and Redis', () => {
   const fixtures = new Fixtures();
   const upstream = new UpstreamRecorder();
+  /** Stands in for an OpenTelemetry collector: the gateway exports its metrics here as OTLP JSON. */
+  const collector = new UpstreamRecorder();
   let identity: AppProcess;
   let gateway: AppProcess;
   let events: EventCollector;
@@ -94,12 +96,27 @@ describe('gateway against the real identity, upstream, Kafka and Redis', () => {
     await fixtures.subscribe(app, otherApi, { scopes: ['items:read'] });
     apiKey = (await fixtures.apiKey(app)).key;
     client = await fixtures.clientSecret(app);
-    gateway = await startGatewayProcess({ name: 'gateway-auth', identity });
+    await collector.start();
+    gateway = await startGatewayProcess({
+      name: 'gateway-auth',
+      identity,
+      env: {
+        OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+        OTEL_TRACES_EXPORTER: 'none',
+        OTEL_METRIC_EXPORT_INTERVAL: '500',
+      },
+    });
   });
 
   afterAll(async () => {
     await Promise.all([gateway?.stop(), identity?.stop()]);
-    await Promise.all([events?.stop(), producer?.disconnect(), upstream.stop(), fixtures.close()]);
+    await Promise.all([
+      events?.stop(),
+      producer?.disconnect(),
+      upstream.stop(),
+      collector.stop(),
+      fixtures.close(),
+    ]);
   });
 
   describe('allowed', () => {
@@ -427,6 +444,101 @@ describe('gateway against the real identity, upstream, Kafka and Redis', () => {
         expect(result.headers['content-type']).toContain('application/problem+json');
       }
       expect(upstream.requests.length).toBe(before);
+    });
+  });
+
+  describe('metrics', () => {
+    interface OtlpPoint {
+      attributes?: { key: string; value: { stringValue?: string } }[];
+      asInt?: string | number;
+      asDouble?: number;
+      count?: string | number;
+    }
+    interface OtlpMetric {
+      name: string;
+      unit?: string;
+      sum?: { dataPoints: OtlpPoint[] };
+      gauge?: { dataPoints: OtlpPoint[] };
+      histogram?: { dataPoints: OtlpPoint[] };
+    }
+    /** The metrics of the latest export the collector received (cumulative: totals so far). */
+    function latestExport(): Map<string, OtlpMetric> {
+      const exports = collector.requests.filter((r) => r.url === '/v1/metrics');
+      const body = JSON.parse(exports.at(-1)?.body ?? '{"resourceMetrics":[]}') as {
+        resourceMetrics: { scopeMetrics: { metrics: OtlpMetric[] }[] }[];
+      };
+      const metrics = body.resourceMetrics.flatMap((r) => r.scopeMetrics.flatMap((s) => s.metrics));
+      return new Map(metrics.map((metric) => [metric.name, metric]));
+    }
+    const attributesOf = (point: OtlpPoint) =>
+      Object.fromEntries((point.attributes ?? []).map((a) => [a.key, a.value.stringValue]));
+    /** Requests counted for this API with these attributes, in the latest export. */
+    function requestsCounted(expected: Record<string, string>): number {
+      const points = latestExport().get('gateway.requests')?.sum?.dataPoints ?? [];
+      return points
+        .filter((point) =>
+          Object.entries({ api: api.slug, ...expected }).every(
+            ([key, value]) => attributesOf(point)[key] === value,
+          ),
+        )
+        .reduce((total, point) => total + Number(point.asInt ?? point.asDouble ?? 0), 0);
+    }
+    async function nextExport(): Promise<void> {
+      const seen = collector.requests.length;
+      const deadline = Date.now() + 10_000;
+      while (!collector.requests.slice(seen).some((r) => r.url === '/v1/metrics')) {
+        if (Date.now() > deadline) throw new Error('no metrics export within 10 s');
+        await sleep(50);
+      }
+    }
+
+    it('exports requests by decision and reason, latency, spool depth and event-loop delay over OTLP', async () => {
+      await nextExport();
+      const allowedBefore = requestsCounted({
+        decision: 'allow',
+        reason: 'ok',
+        status_class: '2xx',
+      });
+      const refusedBefore = requestsCounted({
+        decision: 'deny',
+        reason: 'no_credential',
+        status_class: '4xx',
+      });
+      for (let index = 0; index < 3; index++) {
+        expect(
+          (await call(`${api.basePath}/items/${index}`, { headers: { 'x-api-key': apiKey } }))
+            .status,
+        ).toBe(200);
+      }
+      for (let index = 0; index < 2; index++) {
+        expect((await call(`${api.basePath}/items/${index}`)).status).toBe(401);
+      }
+      await nextExport();
+      await nextExport(); // one whole interval after the requests
+      expect(requestsCounted({ decision: 'allow', reason: 'ok', status_class: '2xx' })).toBe(
+        allowedBefore + 3,
+      );
+      expect(
+        requestsCounted({ decision: 'deny', reason: 'no_credential', status_class: '4xx' }),
+      ).toBe(refusedBefore + 2);
+
+      const metrics = latestExport();
+      const durations = metrics.get('gateway.request.duration');
+      expect(durations?.unit).toBe('ms');
+      const allowedDurations = durations?.histogram?.dataPoints.find(
+        (point) => attributesOf(point).api === api.slug && attributesOf(point).reason === 'ok',
+      );
+      expect(Number(allowedDurations?.count)).toBe(allowedBefore + 3);
+      const spoolDepth = metrics.get('gateway.events.spool_depth')?.gauge?.dataPoints[0];
+      expect(Number(spoolDepth?.asInt ?? spoolDepth?.asDouble)).toBe(0);
+      for (const name of ['p50', 'p99', 'max']) {
+        const delay = metrics.get(`nodejs.eventloop.delay.${name}`);
+        expect(delay?.unit, name).toBe('s');
+        const seconds = delay?.gauge?.dataPoints[0]?.asDouble ?? Number.NaN;
+        // Seconds, not nanoseconds or milliseconds: an idle test gateway's loop is not late by 1 s.
+        expect(seconds, name).toBeGreaterThanOrEqual(0);
+        expect(seconds, name).toBeLessThan(1);
+      }
     });
   });
 
