@@ -526,7 +526,10 @@ describe('gateway against the real identity, upstream, Kafka and Redis', () => {
       const durations = metrics.get('gateway.request.duration');
       expect(durations?.unit).toBe('ms');
       const allowedDurations = durations?.histogram?.dataPoints.find(
-        (point) => attributesOf(point).api === api.slug && attributesOf(point).reason === 'ok',
+        (point) =>
+          attributesOf(point).api === api.slug &&
+          attributesOf(point).reason === 'ok' &&
+          attributesOf(point).status_class === '2xx',
       );
       expect(Number(allowedDurations?.count)).toBe(allowedBefore + 3);
       const spoolDepth = metrics.get('gateway.events.spool_depth')?.gauge?.dataPoints[0];

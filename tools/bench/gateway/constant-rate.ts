@@ -147,7 +147,7 @@ export async function constantRate(options: ConstantRateOptions): Promise<LoadRe
       setTimeout(done, 30_000).unref();
     });
   }
-  errors += waiting.length;
+  errors += outstanding;
   for (const connection of connections) connection.socket.destroy();
 
   const sorted = latencies.subarray(0, recorded).sort();
