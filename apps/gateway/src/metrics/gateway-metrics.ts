@@ -3,6 +3,9 @@ import type { EventPublisher } from '@portcullis/kafka';
 import { getMeter } from '@portcullis/telemetry';
 import type { RequestContext } from '../pipeline/request-context.js';
 
+/** How often the event loop's delay is sampled. */
+const DELAY_SAMPLE_MS = 10;
+
 /**
  * Request count, latency and decisions by reason; the event spool depth and the event loop's delay
  * as gauges. The delay is what a request waits before the gateway can start on it: when p99
@@ -19,8 +22,8 @@ export class GatewayMetrics {
     unit: 'ms',
   });
 
-  // Sampled by a native timer (unreferenced: it never keeps the process up), every 10 ms.
-  readonly #eventLoopDelay = monitorEventLoopDelay({ resolution: 10 });
+  // Sampled by a native timer (unreferenced: it never keeps the process up).
+  readonly #eventLoopDelay = monitorEventLoopDelay({ resolution: DELAY_SAMPLE_MS });
 
   constructor(producer: EventPublisher) {
     this.#meter
@@ -47,7 +50,7 @@ export class GatewayMetrics {
       (result) => {
         if (histogram.count === 0) return;
         // Nanoseconds; each sample includes the sampling interval itself, which is not delay.
-        const delaySeconds = (ns: number) => Math.max(0, ns / 1e9 - 0.01);
+        const delaySeconds = (ns: number) => Math.max(0, (ns / 1e6 - DELAY_SAMPLE_MS) / 1000);
         result.observe(p50, delaySeconds(histogram.percentile(50)));
         result.observe(p99, delaySeconds(histogram.percentile(99)));
         result.observe(max, delaySeconds(histogram.max));
