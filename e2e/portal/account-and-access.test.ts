@@ -523,6 +523,8 @@ describe('portal: account security and access management', () => {
     const row = sam.page.getByRole('row').filter({ hasText: `SOC hook ${suffix}` });
     await row.getByText('Webhook').waitFor();
     await row.getByText(/Healthy|Failing/).waitFor();
+    // The backlog comes with the list (include=status): a number, not "unknown".
+    await row.getByText(/^\d+ events? behind$/).waitFor();
     await checkPage(sam, '28-siem-sinks');
 
     // Pause keeps the sink (and its cursor); delete removes it.

@@ -86,23 +86,44 @@ export async function groupLag(
   groupId: string,
   topics: readonly string[],
 ): Promise<number> {
+  const lags = await groupsLag(kafka, [groupId], topics);
+  return lags.get(groupId) ?? 0;
+}
+
+/**
+ * The lag of several consumer groups over one admin connection: the topics' ends are read once,
+ * then each group's committed positions (Kafka's offset fetch takes one group per request).
+ */
+export async function groupsLag(
+  kafka: Kafka,
+  groupIds: readonly string[],
+  topics: readonly string[],
+): Promise<Map<string, number>> {
+  const lags = new Map<string, number>();
+  if (groupIds.length === 0) return lags;
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const committed = await admin.fetchOffsets({ groupId, topics: [...topics] });
-    let lag = 0;
-    for (const { topic, partitions } of committed) {
-      const ends = new Map(
-        (await admin.fetchTopicOffsets(topic)).map((end) => [end.partition, end]),
-      );
-      for (const partition of partitions) {
-        const end = ends.get(partition.partition);
-        if (!end) continue;
-        const position = partition.offset === '-1' ? Number(end.low) : Number(partition.offset);
-        lag += Math.max(0, Number(end.high) - Math.max(position, Number(end.low)));
-      }
+    const ends = new Map<string, Map<number, { low: string; high: string }>>();
+    for (const topic of topics) {
+      const offsets = await admin.fetchTopicOffsets(topic);
+      ends.set(topic, new Map(offsets.map((end) => [end.partition, end])));
     }
-    return lag;
+    for (const groupId of groupIds) {
+      const committed = await admin.fetchOffsets({ groupId, topics: [...topics] });
+      let lag = 0;
+      for (const { topic, partitions } of committed) {
+        for (const partition of partitions) {
+          const end = ends.get(topic)?.get(partition.partition);
+          if (!end) continue;
+          // A group that never committed is at the start of what the topic still holds.
+          const position = partition.offset === '-1' ? Number(end.low) : Number(partition.offset);
+          lag += Math.max(0, Number(end.high) - Math.max(position, Number(end.low)));
+        }
+      }
+      lags.set(groupId, lag);
+    }
+    return lags;
   } finally {
     await admin.disconnect();
   }

@@ -1,5 +1,5 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ZodValidationPipe } from '@portcullis/nest-service';
 import { z } from 'zod';
 import type { AuditPrincipal } from '../auth/audit-principal.js';
@@ -11,8 +11,14 @@ import {
   updateSinkSchema,
   type SinkStatus,
   type SinkView,
+  type SinkWithStatus,
 } from './siem-sinks.service.js';
 import { SecurityTeamOnly } from '../auth/role-guards.js';
+
+export const listSinksQuerySchema = z.strictObject({
+  /** `status` adds each sink's export status (what GET /v1/siem/sinks/{id}/status returns). */
+  include: z.literal('status').optional(),
+});
 
 @ApiTags('siem')
 @Controller('v1/siem/sinks')
@@ -22,9 +28,19 @@ export class SiemSinksController {
 
   @Get()
   @ApiOperation({ summary: 'List SIEM sinks (secrets are never returned)' })
-  list(@CurrentPrincipal() principal: AuditPrincipal): Promise<SinkView[]> {
+  @ApiQuery({
+    name: 'include',
+    required: false,
+    enum: ['status'],
+    description: "`status` adds each sink's export status (lag, last success, last error).",
+  })
+  list(
+    @CurrentPrincipal() principal: AuditPrincipal,
+    @Query(new ZodValidationPipe(listSinksQuerySchema))
+    query: z.output<typeof listSinksQuerySchema>,
+  ): Promise<SinkView[] | SinkWithStatus[]> {
     requireSecurityRole(principal);
-    return this.sinks.list();
+    return query.include === 'status' ? this.sinks.listWithStatus() : this.sinks.list();
   }
 
   @Post()

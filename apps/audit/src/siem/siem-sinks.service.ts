@@ -5,7 +5,7 @@ import { KAFKA, PRISMA, problems } from '@portcullis/nest-service';
 import type { Kafka } from 'kafkajs';
 import { z } from 'zod';
 import type { AuditActor } from './audit-actor.js';
-import { groupLag, initGroupPosition } from './consumer-start-position.js';
+import { groupsLag, initGroupPosition } from './consumer-start-position.js';
 import { resolveSink, sinkKindSchema, type SinkKind } from './sink-config.js';
 import { AuditManagementEvents } from './sink-management-events.js';
 import { SINK_TOPICS, sinkGroupId } from './sink-runner.js';
@@ -72,6 +72,10 @@ export interface SinkStatus {
   consumerGroup: string;
 }
 
+export interface SinkWithStatus extends SinkView {
+  status: SinkStatus;
+}
+
 /** Sinks through the API: settings validated per kind, secrets encrypted and never shown again. */
 @Injectable()
 export class SiemSinksService {
@@ -86,6 +90,20 @@ export class SiemSinksService {
   async list(): Promise<SinkView[]> {
     const sinks = await this.prisma.siemSink.findMany({ orderBy: { createdAt: 'asc' } });
     return sinks.map(toView);
+  }
+
+  /** Every sink with its export status; the lags come from one admin connection, not one per sink. */
+  async listWithStatus(): Promise<SinkWithStatus[]> {
+    const sinks = await this.prisma.siemSink.findMany({ orderBy: { createdAt: 'asc' } });
+    const lags = await groupsLag(
+      this.kafka,
+      sinks.map((sink) => sinkGroupId(sink.id)),
+      SINK_TOPICS,
+    ).catch(() => null);
+    return sinks.map((sink) => ({
+      ...toView(sink),
+      status: statusOf(sink, lags?.get(sinkGroupId(sink.id)) ?? null),
+    }));
   }
 
   async get(id: string): Promise<SinkView> {
@@ -167,19 +185,8 @@ export class SiemSinksService {
 
   async status(id: string): Promise<SinkStatus> {
     const sink = await this.#find(id);
-    const lag = await groupLag(this.kafka, sinkGroupId(id), SINK_TOPICS).catch(() => null);
-    return {
-      id,
-      enabled: sink.enabled,
-      lag,
-      healthy:
-        sink.lastErrorAt === null ||
-        (sink.lastSuccessAt !== null && sink.lastSuccessAt > sink.lastErrorAt),
-      lastSuccessAt: sink.lastSuccessAt?.toISOString() ?? null,
-      lastError: sink.lastError,
-      lastErrorAt: sink.lastErrorAt?.toISOString() ?? null,
-      consumerGroup: sinkGroupId(id),
-    };
+    const lags = await groupsLag(this.kafka, [sinkGroupId(id)], SINK_TOPICS).catch(() => null);
+    return statusOf(sink, lags?.get(sinkGroupId(id)) ?? null);
   }
 
   async #find(id: string): Promise<SiemSink> {
@@ -217,6 +224,22 @@ export class SiemSinksService {
       details,
     });
   }
+}
+
+/** `lag` is null when Kafka could not be asked. */
+function statusOf(sink: SiemSink, lag: number | null): SinkStatus {
+  return {
+    id: sink.id,
+    enabled: sink.enabled,
+    lag,
+    healthy:
+      sink.lastErrorAt === null ||
+      (sink.lastSuccessAt !== null && sink.lastSuccessAt > sink.lastErrorAt),
+    lastSuccessAt: sink.lastSuccessAt?.toISOString() ?? null,
+    lastError: sink.lastError,
+    lastErrorAt: sink.lastErrorAt?.toISOString() ?? null,
+    consumerGroup: sinkGroupId(sink.id),
+  };
 }
 
 export function toView(sink: SiemSink): SinkView {

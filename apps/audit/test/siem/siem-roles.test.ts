@@ -8,6 +8,7 @@ import {
   type IdentityProcess,
 } from '../support/identity-process.js';
 import { testDb } from '../support/test-db.js';
+import type { SinkStatus, SinkWithStatus } from '../../src/siem/siem-sinks.service.js';
 import { suffix } from './siem-test-events.js';
 
 interface SinkView {
@@ -83,11 +84,25 @@ describe('SIEM sink routes by role', () => {
 
     const status = await call('GET', `/v1/siem/sinks/${sink.id}/status`, security);
     expect(status.status).toBe(200);
-    expect(await status.json()).toMatchObject({
+    const single = (await status.json()) as SinkStatus;
+    expect(single).toMatchObject({
       id: sink.id,
       enabled: false,
       consumerGroup: `audit-sink-${sink.id}`,
     });
+    expect(typeof single.lag).toBe('number');
+
+    // The list can carry every sink's status in one request (the portal's sinks page).
+    const listed = await call('GET', '/v1/siem/sinks?include=status', security);
+    expect(listed.status).toBe(200);
+    const withStatus = ((await listed.json()) as SinkWithStatus[]).find(
+      (entry) => entry.id === sink.id,
+    );
+    expect(withStatus?.status).toEqual(single);
+    expect(JSON.stringify(withStatus)).not.toContain(webhookSecret);
+    const unknown = await call('GET', '/v1/siem/sinks?include=secret', security);
+    expect(unknown.status).toBe(400);
+    expect(unknown.headers.get('content-type')).toContain('application/problem+json');
 
     expect((await call('DELETE', `/v1/siem/sinks/${sink.id}`, security)).status).toBe(204);
     const gone = await call('GET', `/v1/siem/sinks/${sink.id}`, security);
@@ -109,6 +124,7 @@ describe('SIEM sink routes by role', () => {
 
     for (const [method, path, body] of [
       ['GET', '/v1/siem/sinks', undefined],
+      ['GET', '/v1/siem/sinks?include=status', undefined],
       [
         'POST',
         '/v1/siem/sinks',

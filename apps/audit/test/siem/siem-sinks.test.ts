@@ -189,6 +189,15 @@ describe('SIEM sinks on Kafka: Splunk HEC, signed webhook, OCSF topic', () => {
     );
     expect(failing.lastError).toContain('503');
     expect(failing.lag).toBeGreaterThan(0);
+    // Listed together, each sink carries its own status: the failing sink's backlog, not the other's.
+    const listed = await harness.sinks.listWithStatus();
+    const hecListed = listed.find((sink) => sink.id === hecSink.id);
+    expect(hecListed?.status).toMatchObject({
+      healthy: false,
+      consumerGroup: failing.consumerGroup,
+    });
+    expect(hecListed?.status.lag).toBeGreaterThan(0);
+    expect(listed.find((sink) => sink.id === webhookSink.id)?.status.healthy).toBe(true);
 
     const port = Number(new URL(hec.url).port);
     await hec.stop();

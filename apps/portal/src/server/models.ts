@@ -385,6 +385,15 @@ export const alertSchema = z.looseObject({
 });
 export type Alert = z.infer<typeof alertSchema>;
 
+const siemSinkStatusSchema = z.looseObject({
+  healthy: z.boolean(),
+  /** Events not exported yet; null when Kafka could not be asked. */
+  lag: z.number().nullable(),
+  lastSuccessAt: when,
+  lastError: text,
+  lastErrorAt: when,
+});
+
 export const siemSinkSchema = z.looseObject({
   id,
   name: z.string(),
@@ -393,8 +402,8 @@ export const siemSinkSchema = z.looseObject({
   lastSuccessAt: when,
   lastError: text,
   lastErrorAt: when,
-  lag: z.unknown().optional(),
-  healthy: z.boolean().optional(),
+  /** Present when listed with `include=status`. */
+  status: siemSinkStatusSchema.optional(),
 });
 export type SiemSink = z.infer<typeof siemSinkSchema>;
 
