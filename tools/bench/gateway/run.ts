@@ -57,12 +57,22 @@ const HASH_KEY = 'ZGV2LW9ubHktY3JlZGVudGlhbC1oYXNoLWtleS1jaGFuZ2UtbWU=';
 const LOG_DIR = resolve(ROOT, '.var/logs');
 /** Extra node flags for the gateway, e.g. `--cpu-prof --cpu-prof-dir=.var/prof` to profile it. */
 const GATEWAY_NODE_ARGS = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
+/**
+ * Node flags for a second gateway measured right after the first in every round (target
+ * `variant`, partial runs only): an A/B of a start option in the same minutes, e.g.
+ * `BENCH_ONLY=direct,bare,portcullis,variant,half BENCH_GATEWAY_VARIANT_NODE_ARGS=--v8-pool-size=1`.
+ */
+const GATEWAY_VARIANT_NODE_ARGS =
+  process.env.BENCH_GATEWAY_VARIANT_NODE_ARGS?.split(' ').filter(Boolean);
 /** The same for the bare Node proxy, to profile the baseline alongside. */
 const BARE_PROXY_NODE_ARGS = (process.env.BENCH_BARE_PROXY_NODE_ARGS ?? '')
   .split(' ')
   .filter(Boolean);
-/** Comma-separated subset of direct,bare,nginx,portcullis,half (default: all). */
+/** Comma-separated subset of direct,bare,nginx,portcullis,variant,half (default: all but variant). */
 const FULL_RUN = process.env.BENCH_ONLY === undefined;
+if (FULL_RUN && GATEWAY_VARIANT_NODE_ARGS) {
+  throw new Error('BENCH_GATEWAY_VARIANT_NODE_ARGS is for partial runs (set BENCH_ONLY)');
+}
 /**
  * The peak-load tool: wrk when installed (`apt-get install -y wrk`), else autocannon;
  * BENCH_LOAD_TOOL=autocannon forces autocannon.
@@ -95,6 +105,17 @@ interface Measured {
 }
 
 /** The round whose `by` is the median (the lower middle one for an even count). */
+/** The two gateways swap places every other round, so neither always runs in the other's wake. */
+function inTurn<T extends { key: string }>(targets: readonly T[], round: number): T[] {
+  const ordered = [...targets];
+  const first = ordered.findIndex((target) => target.key === 'portcullis');
+  const second = ordered.findIndex((target) => target.key === 'variant');
+  if (round % 2 === 0 && first !== -1 && second !== -1) {
+    [ordered[first], ordered[second]] = [ordered[second]!, ordered[first]!];
+  }
+  return ordered;
+}
+
 function medianRound(rounds: readonly Measured[], by: (m: Measured) => number): Measured {
   const sorted = [...rounds].sort((a, b) => by(a) - by(b));
   const chosen = sorted[Math.floor((sorted.length - 1) / 2)];
@@ -322,6 +343,7 @@ async function main(): Promise<void> {
   const nginxPort = await freePort();
   const identityPort = await freePort();
   const gatewayPort = await freePort();
+  const variantPort = await freePort();
   const upstream = `http://127.0.0.1:${upstreamPort}`;
   const upstreamProcess = launch('upstream', process.execPath, [
     resolve(import.meta.dirname, 'upstream.ts'),
@@ -371,19 +393,19 @@ async function main(): Promise<void> {
     SPOOL_DIR: mkdtempSync(join(tmpdir(), 'bench-identity-')),
   });
   await waitFor(`${identityUrl}/healthz`, (status) => status === 200);
-  const gatewayProcess = launch(
-    'gateway',
-    process.execPath,
-    [...GATEWAY_NODE_ARGS, 'apps/gateway/dist/main.js'],
-    {
+  const launchGateway = (name: string, port: number, nodeArgs: string[]) =>
+    launch(name, process.execPath, [...nodeArgs, 'apps/gateway/dist/main.js'], {
       ...common,
-      GATEWAY_PORT: String(gatewayPort),
+      GATEWAY_PORT: String(port),
       GATEWAY_PLAIN_HTTP: 'true',
       IDENTITY_URL: identityUrl,
       IDENTITY_ISSUER: identityUrl,
-      SPOOL_DIR: mkdtempSync(join(tmpdir(), 'bench-gateway-')),
-    },
-  );
+      SPOOL_DIR: mkdtempSync(join(tmpdir(), `bench-${name}-`)),
+    });
+  const gatewayProcess = launchGateway('gateway', gatewayPort, GATEWAY_NODE_ARGS);
+  const variantProcess = GATEWAY_VARIANT_NODE_ARGS
+    ? launchGateway('gateway-variant', variantPort, GATEWAY_VARIANT_NODE_ARGS)
+    : undefined;
   const gateway = `http://127.0.0.1:${gatewayPort}`;
   await Promise.all([
     waitFor(`${upstream}/`),
@@ -391,6 +413,9 @@ async function main(): Promise<void> {
     nginxBinary ? waitFor(`http://127.0.0.1:${nginxPort}/bench/`) : Promise.resolve(),
     // 401 means the snapshot is loaded and the pipeline answers.
     waitFor(`${gateway}/bench/items/1`, (status) => status === 401),
+    variantProcess
+      ? waitFor(`http://127.0.0.1:${variantPort}/bench/items/1`, (status) => status === 401)
+      : Promise.resolve(),
   ]);
   const tokenResponse = await fetch(`${identityUrl}/oauth2/token`, {
     method: 'POST',
@@ -444,7 +469,20 @@ async function main(): Promise<void> {
       headers: auth,
       server: gatewayProcess,
     },
+    ...(variantProcess && GATEWAY_VARIANT_NODE_ARGS
+      ? [
+          {
+            key: 'variant',
+            name: `Portcullis variant (${GATEWAY_VARIANT_NODE_ARGS.join(' ') || 'no node flags'})`,
+            url: `http://127.0.0.1:${variantPort}/bench/items/1`,
+            headers: auth,
+            server: variantProcess,
+          },
+        ]
+      : []),
   ];
+  /** Gateways whose every answered request must leave an access event. */
+  const gatewayKeys = new Set(['portcullis', 'variant']);
   const targetNamed = (key: string): Target => {
     const target = targets.find((candidate) => candidate.key === key);
     if (!target) throw new Error(`no target ${key}`);
@@ -468,17 +506,17 @@ async function main(): Promise<void> {
   let gatewayRequests = 0;
   const measure = async (target: Target, round: number): Promise<Measured> => {
     const measured = await load(target.name, target.url, target.headers, target.server);
-    if (target.key === 'portcullis') gatewayRequests += measured.total;
+    if (gatewayKeys.has(target.key)) gatewayRequests += measured.total;
     console.log(JSON.stringify({ round, ...measured }));
     return measured;
   };
 
   const peakRounds = new Map<string, Measured[]>();
   for (let round = 1; round <= ROUNDS; round += 1) {
-    for (const target of targets) {
+    for (const target of inTurn(targets, round)) {
       if (!ONLY.has(target.key)) continue;
       const warmed = await warm(target.url, target.headers);
-      if (target.key === 'portcullis') gatewayRequests += warmed;
+      if (gatewayKeys.has(target.key)) gatewayRequests += warmed;
       peakRounds.set(target.key, [
         ...(peakRounds.get(target.key) ?? []),
         await measure(target, round),
@@ -494,13 +532,17 @@ async function main(): Promise<void> {
   const portcullis = results.find((m) => m.name === targetNamed('portcullis').name);
 
   let halfLoad:
-    { rate: number; direct: Measured; bare: Measured; portcullis: Measured } | undefined;
+    | { rate: number; direct: Measured; bare: Measured; portcullis: Measured; variant?: Measured }
+    | undefined;
   if (portcullis && ONLY.has('half')) {
     const rate = Math.max(1, Math.round(portcullis.rps / 2));
     const halfRounds = new Map<string, Measured[]>();
     for (let round = 1; round <= ROUNDS; round += 1) {
-      for (const key of ['direct', 'bare', 'portcullis']) {
-        const target = targetNamed(key);
+      const halfTargets = ['direct', 'bare', 'portcullis', 'variant']
+        .filter((key) => key !== 'variant' || ONLY.has(key))
+        .map(targetNamed);
+      for (const target of inTurn(halfTargets, round)) {
+        const key = target.key;
         const measured: Measured = {
           name: `${target.name} @ ${rate} req/s`,
           cpuMicrosPerRequest: null,
@@ -512,13 +554,14 @@ async function main(): Promise<void> {
             connections: CONNECTIONS,
           })),
         };
-        if (key === 'portcullis') gatewayRequests += measured.total + (measured.warmupTotal ?? 0);
+        if (gatewayKeys.has(key)) gatewayRequests += measured.total + (measured.warmupTotal ?? 0);
         console.log(JSON.stringify({ round, rate, ...measured }));
         halfRounds.set(key, [...(halfRounds.get(key) ?? []), measured]);
       }
     }
     const at = (key: string) => medianRound(halfRounds.get(key) ?? [], (m) => m.p99);
     halfLoad = { rate, direct: at('direct'), bare: at('bare'), portcullis: at('portcullis') };
+    if (halfRounds.has('variant')) halfLoad.variant = at('variant');
   }
   const events =
     eventsBefore === null || gatewayRequests === 0
@@ -529,17 +572,25 @@ async function main(): Promise<void> {
 
   if (!FULL_RUN) {
     // A partial run (BENCH_ONLY) is for exploring: it prints, and leaves RESULTS.md alone.
-    if (bareRounds.length > 0 && portcullisRounds.length > 0) {
+    for (const key of ['portcullis', 'variant']) {
+      const ours = peakRounds.get(key) ?? [];
+      if (bareRounds.length === 0 || ours.length === 0) continue;
+      const ratios = ours.map((m, index) => m.rps / (bareRounds[index]?.rps ?? NaN));
       console.log(
-        `Portcullis / bare proxy: median ${ratio.toFixed(2)}× (rounds: ${roundRatios
+        `${targetNamed(key).name} / bare proxy: median ${median(ratios).toFixed(2)}× (rounds: ${ratios
           .map((r) => r.toFixed(2))
           .join(', ')})`,
       );
     }
     if (halfLoad) {
-      console.log(
-        `p99 added over direct at ${halfLoad.rate} req/s: ${(halfLoad.portcullis.p99 - halfLoad.direct.p99).toFixed(1)} ms`,
-      );
+      const { rate, direct } = halfLoad;
+      for (const measured of [halfLoad.bare, halfLoad.portcullis, halfLoad.variant]) {
+        if (!measured) continue;
+        const byRound = (measured.rounds ?? []).join(' / ');
+        console.log(
+          `p99 added over direct at ${rate} req/s, ${measured.name}: ${(measured.p99 - direct.p99).toFixed(1)} ms (p99 by round: ${byRound})`,
+        );
+      }
     }
     return;
   }
