@@ -241,6 +241,35 @@ describe('gateway against the real identity, upstream, Kafka and Redis', () => {
       expect(reason).toBe('expired_credential');
     });
 
+    it('refuses a token once it has expired, on every request', async () => {
+      const shortLived = await fixtures.api({
+        upstreamUrl: `${upstream.url}/short-lived`,
+        tokenLifetimeSeconds: 1,
+      });
+      await fixtures.subscribe(app, shortLived, { scopes: ['items:read'] });
+      await gatewayRefresh();
+      const expiring = await token(apiAudience(shortLived.slug));
+      const issuedAt = Date.now();
+      const withToken = { headers: { authorization: `Bearer ${expiring}` } };
+      // Accepted while valid (the gateway allows 5 s of clock skew past `exp`)...
+      let accepted = await call(`${shortLived.basePath}/items/1`, withToken);
+      while (accepted.status === 404 && Date.now() - issuedAt < 4_000) {
+        await sleep(200); // the new API's snapshot is still on its way
+        accepted = await call(`${shortLived.basePath}/items/1`, withToken);
+      }
+      expect(accepted.status).toBe(200);
+      // ...refused after, on every request (the second from the verifier's cache).
+      await sleep(Math.max(0, issuedAt + 7_000 - Date.now()));
+      for (let attempt = 0; attempt < 2; attempt += 1) {
+        const result = await call(`${shortLived.basePath}/items/1`, withToken);
+        expect(result.status).toBe(401);
+        expect(result.headers['www-authenticate']).toContain('error="invalid_token"');
+        expect(result.headers['www-authenticate']).toContain('expired');
+        expect(upstream.byRequestId(result.requestId)).toBeUndefined();
+        expect((await accessEvent(result.requestId)).data.reason).toBe('expired_token');
+      }
+    });
+
     it('refuses a token for another API (wrong audience)', async () => {
       const other = await token(apiAudience(otherApi.slug));
       const result = await call(`${api.basePath}/items/1`, {

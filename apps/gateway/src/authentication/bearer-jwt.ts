@@ -30,22 +30,28 @@ export function bearerChallenge(
   );
 }
 
-/** Verifies identity's JWT access tokens locally against its JWKS (cached, refreshed on a new kid). */
+/** What a token's signature check concluded, kept so the same token is not checked again. */
+type CheckedToken =
+  | { audience: string; evictAtMs: number; claims: AccessTokenClaims }
+  | { audience: string; evictAtMs: number; refusal: Denial };
+
+/**
+ * Verifies identity's JWT access tokens locally against its JWKS (cached, refreshed on a new kid).
+ * A token's signature is checked once: the outcome, accepted or refused, is kept for
+ * CACHE_TTL_MS, so a client (or an attacker) repeating a token, an expired one included, costs a
+ * Map lookup instead of an ECDSA verification on the thread pool. What can change while a token is
+ * kept (expiry, revocation, the client certificate) is checked on every request.
+ */
 export class BearerJwtVerifier {
   readonly #jwks: ReturnType<typeof createRemoteJWKSet>;
-  /**
-   * Tokens whose signature and claims already verified, so a client reusing its token costs a
-   * Map lookup, not a signature check. Entries end at the token's expiry (never later than
-   * CACHE_TTL_MS); revocation and certificate binding are still checked on every request.
-   */
-  readonly #verified = new Map<
-    string,
-    { audience: string; claims: AccessTokenClaims; untilMs: number }
-  >();
+  readonly #checked = new Map<string, CheckedToken>();
+  #signatureChecks = 0;
 
   constructor(
     jwksUrl: string,
     private readonly issuer: string,
+    /** Milliseconds since the epoch; tests move it. */
+    private readonly now: () => number = Date.now,
   ) {
     this.#jwks = createRemoteJWKSet(new URL(jwksUrl), {
       cooldownDuration: 30_000,
@@ -54,17 +60,9 @@ export class BearerJwtVerifier {
     });
   }
 
-  #remember(token: string, audience: string, claims: AccessTokenClaims): void {
-    const untilMs = Math.min(claims.exp * 1000, Date.now() + CACHE_TTL_MS);
-    if (this.#verified.size >= CACHE_MAX_ENTRIES) {
-      // Oldest first (Map keeps insertion order): drop a slice rather than one per insert.
-      let dropped = 0;
-      for (const key of this.#verified.keys()) {
-        this.#verified.delete(key);
-        if ((dropped += 1) >= CACHE_MAX_ENTRIES / 10) break;
-      }
-    }
-    this.#verified.set(token, { audience, claims, untilMs });
+  /** Signature verifications done so far (the rest of the requests were answered from the cache). */
+  get signatureChecks(): number {
+    return this.#signatureChecks;
   }
 
   async authenticate(
@@ -73,10 +71,14 @@ export class BearerJwtVerifier {
     audience: string,
     clientCertificate: PeerCertificate,
   ): Promise<CallerIdentity> {
-    const cached = this.#verified.get(token);
-    if (cached && cached.audience === audience && cached.untilMs > Date.now()) {
-      return this.#identify(store, cached.claims, clientCertificate);
+    const nowMs = this.now();
+    const known = this.#checked.get(token);
+    if (known && known.audience === audience && known.evictAtMs > nowMs) {
+      if ('refusal' in known) throw known.refusal;
+      if (known.claims.exp + CLOCK_TOLERANCE_SECONDS < nowMs / 1000) throw expiredToken();
+      return this.#identify(store, known.claims, clientCertificate);
     }
+    this.#signatureChecks += 1;
     let payload: unknown;
     try {
       ({ payload } = await jwtVerify(token, this.#jwks, {
@@ -84,24 +86,44 @@ export class BearerJwtVerifier {
         audience,
         algorithms: ACCEPTED_ALGORITHMS,
         clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        currentDate: new Date(nowMs),
         typ: 'at+jwt',
         requiredClaims: ['exp', 'jti', 'sub'],
       }));
     } catch (error) {
-      throw toDenial(error);
+      const refusal = toDenial(error);
+      if (isFinal(error)) {
+        this.#remember(token, { audience, evictAtMs: nowMs + CACHE_TTL_MS, refusal });
+      }
+      throw refusal;
     }
     const parsed = accessTokenClaimsSchema.safeParse(payload);
     if (!parsed.success) {
-      throw bearerChallenge(
+      const refusal = bearerChallenge(
         401,
         'invalid_token',
         'invalid_token',
         'The token lacks required claims.',
       );
+      this.#remember(token, { audience, evictAtMs: nowMs + CACHE_TTL_MS, refusal });
+      throw refusal;
     }
     const claims = parsed.data;
-    this.#remember(token, audience, claims);
+    this.#remember(token, { audience, evictAtMs: nowMs + CACHE_TTL_MS, claims });
     return this.#identify(store, claims, clientCertificate);
+  }
+
+  #remember(token: string, outcome: CheckedToken): void {
+    if (this.#checked.size >= CACHE_MAX_ENTRIES) {
+      // Oldest first (Map keeps insertion order): drop a slice rather than one per insert.
+      let dropped = 0;
+      for (const key of this.#checked.keys()) {
+        this.#checked.delete(key);
+        if ((dropped += 1) >= CACHE_MAX_ENTRIES / 10) break;
+      }
+    }
+    this.#checked.delete(token);
+    this.#checked.set(token, outcome);
   }
 
   /** Checks that can change while a token is valid run every time, cached or not. */
@@ -162,10 +184,30 @@ export function certificateThumbprint(certificate: X509Certificate): string {
   return createHash('sha256').update(certificate.raw).digest('base64url');
 }
 
+function expiredToken(): Denial {
+  return bearerChallenge(401, 'expired_token', 'invalid_token', 'The token has expired.');
+}
+
+/**
+ * Refusals that the same token will always get: a bad signature, a wrong audience or issuer, a
+ * malformed token, an expired one. Not kept: an unknown key id (identity may have just rotated
+ * its key; the JWKS is fetched again after its cool-down), the JWKS being unreachable, and a
+ * token not valid yet (`nbf`).
+ */
+function isFinal(error: unknown): boolean {
+  if (error instanceof errors.JWTClaimValidationFailed) return error.claim !== 'nbf';
+  return (
+    error instanceof errors.JWTExpired ||
+    error instanceof errors.JWSSignatureVerificationFailed ||
+    error instanceof errors.JWSInvalid ||
+    error instanceof errors.JWTInvalid ||
+    error instanceof errors.JOSEAlgNotAllowed ||
+    error instanceof errors.JOSENotSupported
+  );
+}
+
 function toDenial(error: unknown): Denial {
-  if (error instanceof errors.JWTExpired) {
-    return bearerChallenge(401, 'expired_token', 'invalid_token', 'The token has expired.');
-  }
+  if (error instanceof errors.JWTExpired) return expiredToken();
   if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'aud') {
     return bearerChallenge(
       401,
