@@ -41,9 +41,12 @@ const HAND_OVER_AFTER_MS = 10;
 /**
  * A small young generation. The worker's garbage is the records it holds for a linger and a send,
  * then drops; with V8's default for workers (192 MB) the same events cost it about 40 % more CPU
- * (`node tools/bench/event-producer/run.ts`: 16 MB was the best of 4 to 192).
+ * (`node tools/bench/event-producer/run.ts`). 8 MB, not 16: in the gateway (3,000 events/s, an
+ * 11 MB live heap) V8 set the old generation's limit exactly one young generation above the live
+ * heap, which starts incremental marking again as soon as a full GC ends: 16 MB gave 40–50 full
+ * GCs per 10 s and twice the GC helper threads' CPU, 8 MB gives 4–5 (tools/bench/gateway/RESULTS.md).
  */
-const WORKER_RESOURCE_LIMITS = { maxYoungGenerationSizeMb: 16 };
+const WORKER_RESOURCE_LIMITS = { maxYoungGenerationSizeMb: 8 };
 
 // From the TypeScript sources (the test runner) the worker still runs the compiled file.
 const WORKER_URL = new URL(
