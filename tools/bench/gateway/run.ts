@@ -624,8 +624,8 @@ ${ROUNDS} rounds in which the targets take turns (each row is the median round),
 per run after a 3 s warm-up, everything on one machine (load tool, proxies, upstream,
 identity, Redis, Kafka share the cores; 1-minute load average ${loadAtStart.toFixed(1)} when the run
 started, ${loadavg()[0]!.toFixed(1)} at its end). Portcullis over plain HTTP (GATEWAY_PLAIN_HTTP=true, like
-the others), every request authenticated with a JWT (ES256; signature verified once per token,
-then cached until expiry, revocation checked per request), authorized against its subscription and
+the others), every request authenticated with a JWT (ES256; signature checked once per token and
+the outcome kept, expiry and revocation checked per request), authorized against its subscription and
 scopes, rate limited against Redis (high plan limits; points leased from Redis in blocks), one
 access event per request to Kafka (${KAFKA_BROKERS}), an X-Portcullis-Assertion (ES256, signed once
 per caller and API, reused ≤ 30 s) and a server span per request (traces on, no exporter).${
