@@ -73,6 +73,9 @@ const FULL_RUN = process.env.BENCH_ONLY === undefined;
 if (FULL_RUN && GATEWAY_VARIANT_NODE_ARGS) {
   throw new Error('BENCH_GATEWAY_VARIANT_NODE_ARGS is for partial runs (set BENCH_ONLY)');
 }
+if (process.env.BENCH_ONLY?.split(',').includes('variant') && !GATEWAY_VARIANT_NODE_ARGS) {
+  throw new Error('the variant target needs BENCH_GATEWAY_VARIANT_NODE_ARGS (empty for no flags)');
+}
 /**
  * The peak-load tool: wrk when installed (`apt-get install -y wrk`), else autocannon;
  * BENCH_LOAD_TOOL=autocannon forces autocannon.
@@ -104,7 +107,6 @@ interface Measured {
   rounds?: number[];
 }
 
-/** The round whose `by` is the median (the lower middle one for an even count). */
 /** The two gateways swap places every other round, so neither always runs in the other's wake. */
 function inTurn<T extends { key: string }>(targets: readonly T[], round: number): T[] {
   const ordered = [...targets];
@@ -116,6 +118,7 @@ function inTurn<T extends { key: string }>(targets: readonly T[], round: number)
   return ordered;
 }
 
+/** The round whose `by` is the median (the lower middle one for an even count). */
 function medianRound(rounds: readonly Measured[], by: (m: Measured) => number): Measured {
   const sorted = [...rounds].sort((a, b) => by(a) - by(b));
   const chosen = sorted[Math.floor((sorted.length - 1) / 2)];
