@@ -5,7 +5,7 @@ import { KAFKA, PRISMA, problems } from '@portcullis/nest-service';
 import type { Kafka } from 'kafkajs';
 import { z } from 'zod';
 import type { AuditActor } from './audit-actor.js';
-import { groupsLag, initGroupPosition } from './consumer-start-position.js';
+import { groupLag, groupsLag, initGroupPosition } from './consumer-start-position.js';
 import { resolveSink, sinkKindSchema, type SinkKind } from './sink-config.js';
 import { AuditManagementEvents } from './sink-management-events.js';
 import { SINK_TOPICS, sinkGroupId } from './sink-runner.js';
@@ -185,8 +185,8 @@ export class SiemSinksService {
 
   async status(id: string): Promise<SinkStatus> {
     const sink = await this.#find(id);
-    const lags = await groupsLag(this.kafka, [sinkGroupId(id)], SINK_TOPICS).catch(() => null);
-    return statusOf(sink, lags?.get(sinkGroupId(id)) ?? null);
+    const lag = await groupLag(this.kafka, sinkGroupId(id), SINK_TOPICS).catch(() => null);
+    return statusOf(sink, lag);
   }
 
   async #find(id: string): Promise<SiemSink> {

@@ -75,7 +75,10 @@ export class BearerJwtVerifier {
     const known = this.#checked.get(token);
     if (known && known.audience === audience && known.evictAtMs > nowMs) {
       if ('refusal' in known) throw known.refusal;
-      if (known.claims.exp + CLOCK_TOLERANCE_SECONDS < nowMs / 1000) throw expiredToken();
+      // The same test jose applies: whole seconds, expired once `exp` is at or past now − leeway.
+      if (known.claims.exp <= Math.floor(nowMs / 1000) - CLOCK_TOLERANCE_SECONDS) {
+        throw expiredToken();
+      }
       return this.#identify(store, known.claims, clientCertificate);
     }
     this.#signatureChecks += 1;
