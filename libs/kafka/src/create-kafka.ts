@@ -1,11 +1,13 @@
 import { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { applyKafkajsFastCrc32c } from './kafkajs-crc32c.js';
+import { applyKafkajsRecordEncoding } from './kafkajs-record-encoding.js';
 import { applyKafkajsRequestQueueFix } from './kafkajs-request-queue-fix.js';
 import { KAFKAJS_LOG_LEVELS, pinoLogCreator, type KafkaLogLevel } from './kafka-log.js';
 
 applyKafkajsRequestQueueFix();
 applyKafkajsFastCrc32c();
+applyKafkajsRecordEncoding();
 
 export interface CreateKafkaOptions {
   brokers: string[];
