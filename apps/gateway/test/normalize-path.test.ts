@@ -10,6 +10,17 @@ describe('normalizeTarget', () => {
     });
   });
 
+  it('keeps dots inside names, with and without escapes elsewhere', () => {
+    for (const path of ['/files/report.v2.json', '/a/.../b', '/a/.well-known/x', '/a/b..c']) {
+      expect(normalizeTarget(`${path}?q=1`)).toEqual({ ok: true, path, query: '?q=1' });
+    }
+    expect(normalizeTarget('/files/%41.json')).toEqual({
+      ok: true,
+      path: '/files/A.json',
+      query: '',
+    });
+  });
+
   it('decodes unreserved characters and upper-cases other escapes', () => {
     expect(normalizeTarget('/a/%7Euser/%41b/%c3%a9')).toEqual({
       ok: true,

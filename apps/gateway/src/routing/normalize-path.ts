@@ -33,8 +33,12 @@ export function normalizeTarget(rawTarget: string): NormalizedTarget {
   }
   if (rawPath.includes('//')) return { ok: false, problem: 'The path contains an empty segment.' };
 
-  let path = '';
-  for (let index = 0; index < rawPath.length; index += 1) {
+  // Most paths carry no escapes and no dots: those need none of the work below.
+  const hasEscapes = rawPath.includes('%');
+  if (!hasEscapes && !rawPath.includes('.')) return { ok: true, path: rawPath, query };
+
+  let path = hasEscapes ? '' : rawPath;
+  for (let index = 0; hasEscapes && index < rawPath.length; index += 1) {
     const char = rawPath[index]!;
     if (char !== '%') {
       path += char;
@@ -57,6 +61,7 @@ export function normalizeTarget(rawTarget: string): NormalizedTarget {
       return { ok: false, problem: 'The path contains a dot segment.' };
     }
   }
+  if (!hasEscapes) return { ok: true, path, query };
   try {
     // Escapes must spell valid UTF-8: overlong forms (`%c0%ae` for `.`) decode to dots in lenient
     // backends.
