@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
  * (`tools/bench/event-producer/record-encoding.ts`). This writes varints in place, grows encoders
  * without zero-filling (only the written bytes are ever read: `Encoder#buffer` ends at the offset),
  * and encodes a record into one buffer of its exact size, byte for byte what kafkajs writes
- * (`libs/kafka/test/kafka-client-setup.test.ts` compares them).
+ * (`libs/kafka/test/kafkajs-record-encoding.test.ts` compares them, and a real broker reads them).
  *
  * Applied once, to exactly the version it was written against. The record encoder is read by
  * kafkajs' produce request when that is first required (at the first produce), so it is only
