@@ -37,6 +37,7 @@ interface KafkajsEncoderClass {
   prototype: KafkajsEncoder;
   sizeOfVarInt(value: number): number;
   sizeOfVarLong(value: unknown): number;
+  sizeOfVarIntBytes(value: unknown): number;
   nextPowerOfTwo(value: number): number;
 }
 
@@ -66,13 +67,8 @@ function isSmallInteger(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && Math.abs(value) < SMALL_LONG;
 }
 
-function byteLengthOf(value: unknown): number {
-  if (value == null) return -1;
-  return Buffer.isBuffer(value) ? value.length : Buffer.byteLength(String(value));
-}
-
+/** Set once the patch is applied. */
 let originals: KafkajsEncodingOriginals | undefined;
-let recordEncoderInstalled = false;
 
 /** The replaced functions, once applyKafkajsRecordEncoding() has run (else undefined). */
 export function kafkajsEncodingOriginals(): KafkajsEncodingOriginals | undefined {
@@ -84,7 +80,7 @@ export function kafkajsEncodingOriginals(): KafkajsEncodingOriginals | undefined
  * is) for another kafkajs version, or when a producer already loaded kafkajs' own record encoder.
  */
 export function applyKafkajsRecordEncoding(): boolean {
-  if (recordEncoderInstalled) return true;
+  if (originals) return true;
   const require = createRequire(import.meta.url);
   const { version } = require('kafkajs/package.json') as { version: string };
   if (version !== PATCHED_VERSION) return false;
@@ -136,8 +132,6 @@ export function applyKafkajsRecordEncoding(): boolean {
 
   const sizeOfVarLong = (value: unknown): number =>
     isSmallInteger(value) ? Encoder.sizeOfVarInt(value) : Encoder.sizeOfVarLong(value);
-  const sizeOfVarIntBytes = (length: number): number =>
-    length < 0 ? Encoder.sizeOfVarInt(-1) : Encoder.sizeOfVarInt(length) + length;
 
   const encodeRecord: KafkajsRecordEncoder = ({
     offsetDelta = 0,
@@ -159,15 +153,15 @@ export function applyKafkajsRecordEncoding(): boolean {
     let headersSize = Encoder.sizeOfVarInt(headerKeys.length);
     for (let index = 0; index < headerKeys.length; index += 1) {
       headersSize +=
-        sizeOfVarIntBytes(Buffer.byteLength(headerKeys[index] as string)) +
-        sizeOfVarIntBytes(byteLengthOf(headerValues[index]));
+        Encoder.sizeOfVarIntBytes(headerKeys[index]) +
+        Encoder.sizeOfVarIntBytes(headerValues[index]);
     }
     const sizeOfBody =
       1 + // attributes
       sizeOfVarLong(timestampDelta) +
       Encoder.sizeOfVarInt(offsetDelta) +
-      sizeOfVarIntBytes(byteLengthOf(key)) +
-      sizeOfVarIntBytes(byteLengthOf(value)) +
+      Encoder.sizeOfVarIntBytes(key) +
+      Encoder.sizeOfVarIntBytes(value) +
       headersSize;
 
     // An Encoder without its constructor's zero-filled 512 bytes: one buffer of the record's size.
@@ -188,6 +182,5 @@ export function applyKafkajsRecordEncoding(): boolean {
     return encoder;
   };
   recordModule.exports = encodeRecord;
-  recordEncoderInstalled = true;
   return true;
 }

@@ -28,31 +28,17 @@ export function normalizeTarget(rawTarget: string): NormalizedTarget {
     return { ok: false, problem: 'The request target contains forbidden characters.' };
   }
 
-  if (HOSTILE_ENCODING.test(rawPath)) {
+  const hasEscapes = rawPath.includes('%');
+  if (hasEscapes && HOSTILE_ENCODING.test(rawPath)) {
     return { ok: false, problem: 'The path contains an encoded separator, dot or escape.' };
   }
   if (rawPath.includes('//')) return { ok: false, problem: 'The path contains an empty segment.' };
-
   // Most paths carry no escapes and no dots: those need none of the work below.
-  const hasEscapes = rawPath.includes('%');
   if (!hasEscapes && !rawPath.includes('.')) return { ok: true, path: rawPath, query };
 
-  let path = hasEscapes ? '' : rawPath;
-  for (let index = 0; hasEscapes && index < rawPath.length; index += 1) {
-    const char = rawPath[index]!;
-    if (char !== '%') {
-      path += char;
-      continue;
-    }
-    const hex = rawPath.slice(index + 1, index + 3);
-    if (!/^[0-9A-Fa-f]{2}$/.test(hex)) {
-      return { ok: false, problem: 'The path contains an invalid percent-encoding.' };
-    }
-    const decoded = String.fromCharCode(Number.parseInt(hex, 16));
-    // Decode only unreserved characters (RFC 3986 §6.2.2.2), so routing sees one spelling; keep
-    // the rest encoded, upper-cased.
-    path += UNRESERVED.test(decoded) ? decoded : `%${hex.toUpperCase()}`;
-    index += 2;
+  const path = hasEscapes ? decodeUnreserved(rawPath) : rawPath;
+  if (path === null) {
+    return { ok: false, problem: 'The path contains an invalid percent-encoding.' };
   }
   for (const segment of path.split('/')) {
     // `..;x` is `..` to servers that strip path parameters (Tomcat, Spring, Jetty).
@@ -61,15 +47,44 @@ export function normalizeTarget(rawTarget: string): NormalizedTarget {
       return { ok: false, problem: 'The path contains a dot segment.' };
     }
   }
-  if (!hasEscapes) return { ok: true, path, query };
-  try {
-    // Escapes must spell valid UTF-8: overlong forms (`%c0%ae` for `.`) decode to dots in lenient
-    // backends.
-    decodeURIComponent(path);
-  } catch {
+  if (hasEscapes && !isUtf8(path)) {
     return { ok: false, problem: 'The path contains an invalid percent-encoding.' };
   }
   return { ok: true, path, query };
+}
+
+/**
+ * Decodes only unreserved characters (RFC 3986 §6.2.2.2), so routing sees one spelling, and keeps
+ * the rest encoded, upper-cased. Null for a malformed escape.
+ */
+function decodeUnreserved(rawPath: string): string | null {
+  let path = '';
+  for (let index = 0; index < rawPath.length; index += 1) {
+    const char = rawPath[index]!;
+    if (char !== '%') {
+      path += char;
+      continue;
+    }
+    const hex = rawPath.slice(index + 1, index + 3);
+    if (!/^[0-9A-Fa-f]{2}$/.test(hex)) return null;
+    const decoded = String.fromCharCode(Number.parseInt(hex, 16));
+    path += UNRESERVED.test(decoded) ? decoded : `%${hex.toUpperCase()}`;
+    index += 2;
+  }
+  return path;
+}
+
+/**
+ * Escapes must spell valid UTF-8: overlong forms (`%c0%ae` for `.`) decode to dots in lenient
+ * backends.
+ */
+function isUtf8(path: string): boolean {
+  try {
+    decodeURIComponent(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Control characters (NUL included), DEL and backslashes never belong in a request target. */
