@@ -55,8 +55,15 @@ const KAFKA_BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const HASH_KEY = 'ZGV2LW9ubHktY3JlZGVudGlhbC1oYXNoLWtleS1jaGFuZ2UtbWU=';
 const LOG_DIR = resolve(ROOT, '.var/logs');
-/** Extra node flags for the gateway, e.g. `--cpu-prof --cpu-prof-dir=.var/prof` to profile it. */
-const GATEWAY_NODE_ARGS = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
+/** The flags `tools/scripts/start.sh` starts the gateway with, so the benchmark measures it as run. */
+const GATEWAY_START_FLAGS = '--no-allocation-site-pretenuring';
+/**
+ * Node flags for the gateway (default: its start flags), e.g. `--no-allocation-site-pretenuring
+ * --cpu-prof --cpu-prof-dir=.var/prof` to profile it.
+ */
+const GATEWAY_NODE_ARGS = (process.env.BENCH_GATEWAY_NODE_ARGS ?? GATEWAY_START_FLAGS)
+  .split(' ')
+  .filter(Boolean);
 /**
  * Node flags for a second gateway measured right after the first in every round (target
  * `variant`, partial runs only): an A/B of a start option in the same minutes, e.g.
@@ -631,7 +638,8 @@ the others), every request authenticated with a JWT (ES256; signature checked on
 the outcome kept, expiry and revocation checked per request), authorized against its subscription and
 scopes, rate limited against Redis (high plan limits; points leased from Redis in blocks), one
 access event per request to Kafka (${KAFKA_BROKERS}), an X-Portcullis-Assertion (ES256, signed once
-per caller and API, reused ≤ 30 s) and a server span per request (traces on, no exporter).${
+per caller and API, reused ≤ 30 s) and a server span per request (traces on, no exporter); the
+gateway started as \`${['node', ...GATEWAY_NODE_ARGS, 'apps/gateway/dist/main.js'].join(' ')}\`.${
     results.some((m) => m.name.startsWith('nginx'))
       ? ''
       : '\nnginx is not installed here, so its row is missing (`apt-get install -y nginx`).'
