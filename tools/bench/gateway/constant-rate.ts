@@ -47,10 +47,14 @@ export async function constantRate(options: ConstantRateOptions): Promise<LoadRe
   );
   const intervalMs = 1000 / options.rate;
   const start = performance.now();
-  const measureFrom = start + (options.warmupSeconds ?? 2) * 1000;
-  const end = measureFrom + options.durationSeconds * 1000;
+  const dueTime = (index: number): number => start + index * intervalMs;
+  // Requests are counted by index, and the boundary is computed like every due time: summing
+  // milliseconds instead let float rounding put one request more or fewer into the window.
+  const warmupRequests = Math.round((options.warmupSeconds ?? 2) * options.rate);
+  const measuredRequests = Math.round(options.durationSeconds * options.rate);
+  const measureFrom = dueTime(warmupRequests);
   // Preallocated so that recording a latency allocates nothing.
-  const latencies = new Float64Array(Math.ceil(options.rate * options.durationSeconds) + 1);
+  const latencies = new Float64Array(measuredRequests);
   let recorded = 0;
   let warmupAnswered = 0;
   let errors = 0;
@@ -128,17 +132,16 @@ export async function constantRate(options: ConstantRateOptions): Promise<LoadRe
   for (;;) {
     const now = performance.now();
     // Everything due by now goes out; a late timer makes a small burst, counted from its due times.
-    while (start + next * intervalMs <= now && start + next * intervalMs < end) {
-      const dueAt = start + next * intervalMs;
+    while (next < warmupRequests + measuredRequests && dueTime(next) <= now) {
+      const dueAt = dueTime(next);
       outstanding += 1;
       const connection = idle.pop();
       if (connection) send(connection, dueAt);
       else waiting.push(dueAt);
       next += 1;
     }
-    const dueAt = start + next * intervalMs;
-    if (dueAt >= end) break;
-    await sleep(Math.max(0, dueAt - performance.now()));
+    if (next === warmupRequests + measuredRequests) break;
+    await sleep(Math.max(0, dueTime(next) - performance.now()));
   }
   if (outstanding > 0) {
     await new Promise<void>((done) => {
