@@ -6,7 +6,7 @@ import type { AppProcess } from '../support/app-process.js';
 import { DedicatedKafka } from '../support/dedicated-kafka.js';
 import { Fixtures, type SeededApi, type SeededApp } from '../support/fixtures.js';
 import { EventCollector } from '../support/kafka-events.js';
-import { freePort } from '../support/ports.js';
+import { freePort, restartablePort } from '../support/ports.js';
 import { startGatewayProcess, startIdentityProcess } from '../support/stack.js';
 import { UpstreamRecorder } from '../support/upstream-recorder.js';
 
@@ -47,7 +47,7 @@ describe('gateway resilience', () => {
 
   beforeAll(async () => {
     await upstream.start();
-    kafka = new DedicatedKafka(await freePort(), await freePort());
+    kafka = new DedicatedKafka(await restartablePort(), await restartablePort());
     identity = await startIdentityProcess('gateway-resilience-identity');
     api = await fixtures.api({
       upstreamUrl: upstream.url,

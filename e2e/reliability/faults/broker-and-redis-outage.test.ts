@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppProcess } from '../../support/app-process.js';
 import { DedicatedKafka } from '../../support/dedicated-kafka.js';
 import { Fixtures, type SeededApi } from '../../support/fixtures.js';
-import { freePort } from '../../support/ports.js';
+import { restartablePort } from '../../support/ports.js';
 import { startGatewayProcess, startIdentityProcess } from '../../support/stack.js';
 import { UpstreamRecorder } from '../../support/upstream-recorder.js';
 import {
@@ -42,7 +42,11 @@ describe('Kafka broker and Redis outages', () => {
 
   beforeAll(async () => {
     // The default 256 MB heap ran out restarting on existing data (the log cleaner's buffer).
-    kafka = new DedicatedKafka(await freePort(), await freePort(), '-Xmx512m -Xms256m');
+    kafka = new DedicatedKafka(
+      await restartablePort(),
+      await restartablePort(),
+      '-Xmx512m -Xms256m',
+    );
     await Promise.all([upstream.start(), redis.start(), kafka.start()]);
     await ensureTopics(
       createKafka({ brokers: kafka.brokers, clientId: 'e2e-topics' }),

@@ -3,7 +3,7 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from '../../support/ports.js';
+import { restartablePort } from '../../support/ports.js';
 
 const run = promisify(execFile);
 
@@ -54,7 +54,7 @@ export class PrivatePostgres {
       const { stdout } = await run('id', ['-u', 'postgres']);
       chownSync(this.dir, Number(stdout.trim()), -1);
     }
-    this.port = await freePort();
+    this.port = await restartablePort();
     await this.#pg('initdb', ['-D', this.dataDir, '-U', 'postgres', '-A', 'trust', '--no-sync']);
   }
 
@@ -92,7 +92,7 @@ export class PrivateRedis {
   }
 
   async start(): Promise<void> {
-    this.port ||= await freePort();
+    this.port ||= await restartablePort();
     const child = spawn(
       'redis-server',
       ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
