@@ -16,7 +16,7 @@ export class DedicatedKafka {
   constructor(
     readonly port: number,
     readonly controllerPort: number,
-    /** JVM heap flags; a broker restarted on existing data needs more (its log cleaner starts). */
+    /** JVM heap flags. */
     readonly heapOpts = '-Xmx256m -Xms128m',
   ) {
     this.dir = resolve(ROOT, `.var/kafka-e2e-${port}`);

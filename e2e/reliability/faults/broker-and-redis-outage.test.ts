@@ -41,12 +41,7 @@ describe('Kafka broker and Redis outages', () => {
   let apiKey: string;
 
   beforeAll(async () => {
-    // The default 256 MB heap ran out restarting on existing data (the log cleaner's buffer).
-    kafka = new DedicatedKafka(
-      await restartablePort(),
-      await restartablePort(),
-      '-Xmx512m -Xms256m',
-    );
+    kafka = new DedicatedKafka(await restartablePort(), await restartablePort());
     await Promise.all([upstream.start(), redis.start(), kafka.start()]);
     await ensureTopics(
       createKafka({ brokers: kafka.brokers, clientId: 'e2e-topics' }),
