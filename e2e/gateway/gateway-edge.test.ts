@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -13,8 +14,21 @@ import { startGatewayProcess, startIdentityProcess } from '../support/stack.js';
 
 /**
  * The gateway's edges against real processes: the per-API response cache, requests Node's HTTP
- * parser refuses, and blocked source addresses (snapshot and config-change event).
+ * parser refuses, blocked source addresses (snapshot and config-change event), and the priority of
+ * its event producer thread.
  */
+
+/** Nice value of each thread of a process, by thread name (Linux /proc). */
+function threadNiceness(pid: number): { name: string; niceness: number }[] {
+  return readdirSync(`/proc/${pid}/task`).map((tid) => {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    return {
+      name: readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim(),
+      // After the parenthesised name (which may hold spaces), nice is the 19th field.
+      niceness: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]),
+    };
+  });
+}
 
 interface Reply {
   status: number;
@@ -284,6 +298,15 @@ describe('gateway edges: response cache, parser rejections, blocked sources', ()
       expect(anonymous.status).toBe(401);
       expect(anonymous.headers['x-cache']).toBeUndefined();
     });
+  });
+
+  it('runs its access-event producer thread below the event loop (nice 10 by default)', () => {
+    const threads = threadNiceness(gateway.child.pid!);
+    const mainThread = threads.find((thread) => thread.name === 'MainThread');
+    expect(mainThread).toBeDefined();
+    expect(threads.filter((thread) => thread.name === 'event-producer')).toEqual([
+      { name: 'event-producer', niceness: Math.min(19, mainThread!.niceness + 10) },
+    ]);
   });
 
   it('passes the final answer after an informational 103 from the upstream', async () => {

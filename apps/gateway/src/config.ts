@@ -58,6 +58,19 @@ export const gatewayEnv = {
    * 28 November); a full batch (500 events) goes without waiting.
    */
   GATEWAY_EVENTS_LINGER_MS: positiveIntVar(200),
+  /**
+   * How much lower than the event loop the thread that batches and sends access events runs, like
+   * `nice -n` (Linux; 0 = the same priority, 19 = lowest). Lowered so that on a contended core the event loop, which serves requests, runs
+   * first and the producer takes what is spare: a shorter p99 tail at half load
+   * (tools/bench/gateway/RESULTS.md, 29 November). Events wait in memory meanwhile (spooled past
+   * the producer's queue limit), so a host that never has a spare core delays them.
+   */
+  GATEWAY_EVENTS_THREAD_NICENESS: z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(0, 'must be from 0 to 19')
+    .max(19, 'must be from 0 to 19')
+    .default(10),
   /** Longest time graceful shutdown waits for in-flight requests. */
   GATEWAY_SHUTDOWN_TIMEOUT_MS: positiveIntVar(10_000),
 };

@@ -72,6 +72,7 @@ export class GatewayModule {
             brokers: config.KAFKA_BROKERS,
             spoolDir: config.SPOOL_DIR,
             producerThread: true,
+            producerThreadNiceness: config.GATEWAY_EVENTS_THREAD_NICENESS,
             lingerMs: config.GATEWAY_EVENTS_LINGER_MS,
           },
         }),

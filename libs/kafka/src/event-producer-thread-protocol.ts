@@ -8,6 +8,8 @@ export interface ProducerThreadSetup {
   producer: Omit<EventProducerOptions, 'kafka' | 'logger'>;
   /** pino level for the worker's log lines, which it hands to the main thread's logger. */
   logLevel: string | undefined;
+  /** Added to the nice value the worker's thread inherits (Linux); undefined leaves it as is. */
+  niceness: number | undefined;
 }
 
 /** Both sides and every message type are ours; the types are the contract, nothing is parsed. */

@@ -1,5 +1,6 @@
 // The worker side of EventProducerThread: one EventProducer fed with records serialised on the
 // main thread.
+import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { pino, type Logger } from 'pino';
 import { createKafka } from './create-kafka.js';
@@ -24,6 +25,19 @@ const logger: Logger | undefined = setup.logLevel
       { write: (line: string) => post({ type: 'log', line }) },
     )
   : undefined;
+
+// On Linux get/setpriority(PRIO_PROCESS, 0) read and change the calling thread only; elsewhere
+// they would lower the whole process, the event loop included.
+if (setup.niceness !== undefined && setup.niceness > 0 && process.platform === 'linux') {
+  try {
+    setPriority(Math.min(19, getPriority() + setup.niceness));
+  } catch (error) {
+    logger?.warn(
+      { err: error, niceness: setup.niceness },
+      'cannot lower the event producer thread priority',
+    );
+  }
+}
 
 const producer = new EventProducer({
   ...setup.producer,

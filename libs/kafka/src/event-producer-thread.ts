@@ -22,6 +22,14 @@ export interface EventProducerThreadOptions extends Omit<EventProducerOptions, '
   kafka: Omit<CreateKafkaOptions, 'logger'>;
   /** Pause before a worker that died is replaced (default 1 000 ms). */
   restartDelayMs?: number;
+  /**
+   * Lowers the worker's thread this much below the thread that starts it, like `nice -n`: 0 (the
+   * same priority) to 19 (nice values stop at 19). Linux only, where a nice value belongs to a
+   * thread; elsewhere it would renice the whole process, so it is ignored there. Above 0, the event
+   * loop wins every contended core: the worker's work (batching, encoding, sending) can wait for a
+   * spare core, a request being served cannot.
+   */
+  niceness?: number;
 }
 
 type Phase = 'new' | 'running' | 'stopping' | 'stopped';
@@ -93,7 +101,13 @@ export class EventProducerThread implements EventPublisher {
   #stopping: Promise<void> | undefined;
 
   constructor(options: EventProducerThreadOptions) {
-    const { kafka, logger, restartDelayMs, ...producer } = options;
+    const { kafka, logger, restartDelayMs, niceness, ...producer } = options;
+    if (
+      niceness !== undefined &&
+      !(Number.isInteger(niceness) && niceness >= 0 && niceness <= 19)
+    ) {
+      throw new RangeError(`niceness must be an integer from 0 to 19, not ${niceness}`);
+    }
     this.#logger = logger;
     this.#spool = new SpoolFile(options.spoolDir, options.name);
     this.#maxQueue = options.maxQueue ?? DEFAULT_MAX_QUEUE;
@@ -103,6 +117,7 @@ export class EventProducerThread implements EventPublisher {
       kafka: { brokers: kafka.brokers, clientId: kafka.clientId, logLevel: kafka.logLevel },
       producer,
       logLevel: logger?.level,
+      niceness,
     };
   }
 

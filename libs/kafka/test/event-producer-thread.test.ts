@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Kafka } from 'kafkajs';
 import { pino } from 'pino';
@@ -15,6 +15,7 @@ const topics = {
   main: `test.kafka.thread.${run}.main`,
   spooled: `test.kafka.thread.${run}.spooled`,
   crash: `test.kafka.thread.${run}.crash`,
+  lowered: `test.kafka.thread.${run}.lowered`,
 };
 /** Nothing listens here: a broker that is down. */
 const DOWN_BROKER = '127.0.0.1:1';
@@ -27,6 +28,26 @@ function recordingLogger() {
     { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) },
   );
   return { logger, lines };
+}
+
+/** Nice values of this process's threads named `event-producer` (Linux /proc), by thread id. */
+function producerThreadNiceness(): Map<string, number> {
+  const found = new Map<string, number>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      if (readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim() !== 'event-producer') continue;
+      found.set(tid, threadNiceness(tid));
+    } catch {
+      // The thread ended while we looked.
+    }
+  }
+  return found;
+}
+
+function threadNiceness(tid: string | number): number {
+  const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+  // Fields after the command name, which is in parentheses and may hold spaces: nice is the 19th.
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
 }
 
 async function until(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
@@ -173,5 +194,57 @@ describe('EventProducerThread (the producer in a worker thread)', () => {
     await second.start();
     await second.stop();
     expect(existsSync(join(spoolDir, `thread-twice-${run}.spool.lock`))).toBe(false);
+  });
+
+  it('lowers its worker thread by the niceness asked for, and leaves the event loop alone', async () => {
+    const eventLoopBefore = threadNiceness(process.pid);
+    const before = new Set(producerThreadNiceness().keys());
+    const lowered = new EventProducerThread({
+      kafka: { brokers, clientId: 'thread-nice' },
+      spoolDir,
+      name: `thread-nice-${run}`,
+      niceness: 7,
+    });
+    const inherited = new EventProducerThread({
+      kafka: { brokers, clientId: 'thread-inherited' },
+      spoolDir,
+      name: `thread-inherited-${run}`,
+    });
+    await lowered.start();
+    const afterLowered = producerThreadNiceness();
+    const loweredThread = [...afterLowered.keys()].filter((tid) => !before.has(tid));
+    await inherited.start();
+    const inheritedThread = [...producerThreadNiceness().keys()].filter(
+      (tid) => !before.has(tid) && !afterLowered.has(tid),
+    );
+    try {
+      expect(loweredThread).toHaveLength(1);
+      expect(inheritedThread).toHaveLength(1);
+      expect(threadNiceness(loweredThread[0]!)).toBe(Math.min(19, eventLoopBefore + 7));
+      expect(threadNiceness(inheritedThread[0]!)).toBe(eventLoopBefore);
+      expect(threadNiceness(process.pid)).toBe(eventLoopBefore);
+      // Lowered, it still delivers.
+      const sent = events(20);
+      for (const event of sent) lowered.publish(topics.lowered, event.appId, event);
+      await lowered.flush();
+      expect(lowered.queueDepth).toBe(0);
+    } finally {
+      await Promise.all([lowered.stop(), inherited.stop()]);
+    }
+    expect(await countMessages(kafka, topics.lowered)).toBe(20);
+  });
+
+  it('refuses a niceness outside 0 to 19', () => {
+    for (const niceness of [-1, 20, 1.5]) {
+      expect(
+        () =>
+          new EventProducerThread({
+            kafka: { brokers, clientId: 'thread-bad-nice' },
+            spoolDir,
+            name: `thread-bad-nice-${run}`,
+            niceness,
+          }),
+      ).toThrow(/niceness must be an integer from 0 to 19/);
+    }
   });
 });

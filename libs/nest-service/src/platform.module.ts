@@ -44,6 +44,8 @@ export interface PlatformOptions<Config> {
      * loop is its bottleneck and which publishes on every request (the gateway).
      */
     producerThread?: boolean;
+    /** How much lower the producer thread runs (EventProducerThread's `niceness`). */
+    producerThreadNiceness?: number;
     /** How long a partial batch of events waits for more (EventProducer's default: 5 ms). */
     lingerMs?: number;
   };
@@ -84,7 +86,7 @@ export class PlatformModule {
       checkTokens.push(PRISMA);
     }
     if (options.kafka) {
-      const { brokers, spoolDir, producerThread, lingerMs } = options.kafka;
+      const { brokers, spoolDir, producerThread, producerThreadNiceness, lingerMs } = options.kafka;
       providers.push(
         {
           provide: KAFKA,
@@ -104,6 +106,9 @@ export class PlatformModule {
               ? new EventProducerThread({
                   ...common,
                   kafka: { brokers, clientId: options.serviceName },
+                  ...(producerThreadNiceness === undefined
+                    ? {}
+                    : { niceness: producerThreadNiceness }),
                 })
               : new EventProducer({ ...common, kafka });
             await producer.start();
