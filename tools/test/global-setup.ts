@@ -28,7 +28,9 @@ export default async function setup(): Promise<() => Promise<void>> {
   const report = await reliabilityReport();
   report.resetFindings();
   return async () => {
-    report.writeReportIfAny();
+    // Set by tools/scripts/test.sh (`npm test`), the only run that has every reliability test.
+    const path = report.writeReportIfAny(process.env.PORTCULLIS_WHOLE_SUITE === '1');
+    if (path) console.log(`reliability report: ${path}`);
   };
 }
 

@@ -12,7 +12,13 @@ import { z } from 'zod';
 const ROOT = resolve(import.meta.dirname, '../../..');
 /** Findings of the current run; reset by the global setup, folded into REPORT.md at teardown. */
 export const FINDINGS_PATH = resolve(ROOT, '.var/reliability/findings.jsonl');
+/** The committed report: written only by a run of the whole suite (`npm test`). */
 export const REPORT_PATH = resolve(ROOT, 'e2e/reliability/REPORT.md');
+/**
+ * Where a run of part of the suite writes its report instead: a few tests' findings would replace
+ * the whole suite's in the committed file.
+ */
+export const PARTIAL_REPORT_PATH = resolve(ROOT, '.var/reliability/REPORT.md');
 
 const findingSchema = z.discriminatedUnion('kind', [
   z.object({
@@ -52,9 +58,9 @@ export function resetFindings(): void {
   rmSync(FINDINGS_PATH, { force: true });
 }
 
-function readFindings(): ReliabilityFinding[] {
-  if (!existsSync(FINDINGS_PATH)) return [];
-  return readFileSync(FINDINGS_PATH, 'utf8')
+function readFindings(path: string): ReliabilityFinding[] {
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8')
     .split('\n')
     .filter((line) => line.trim() !== '')
     .map((line) => findingSchema.parse(JSON.parse(line)));
@@ -70,8 +76,9 @@ export function renderReport(findings: ReliabilityFinding[], generatedAt = new D
     '# Reliability and security report',
     '',
     `Written by the reliability suite (\`e2e/reliability\`) on ${generatedAt.toISOString()}.`,
-    'Reproduce: `npm test` (the whole suite), or only this part after a build:',
-    '`npx nx run-many -t build && npx vitest run e2e/reliability`.',
+    'Reproduce: `npm test` (the whole suite, which alone rewrites this file), or only this part',
+    'after a build: `npx nx run-many -t build && npx vitest run e2e/reliability` (its report goes',
+    'to `.var/reliability/REPORT.md`).',
     '',
     `- Faults survived: **${faults.filter((f) => f.survived).length} of ${faults.length}**`,
     `- Hostile inputs tried: **${hostile.reduce((n, f) => n + f.inputsTried, 0)}**, got through: **${hostile.reduce((n, f) => n + f.gotThrough, 0)}**`,
@@ -112,10 +119,18 @@ export function renderReport(findings: ReliabilityFinding[], generatedAt = new D
   return lines.join('\n');
 }
 
-/** Writes REPORT.md when this run recorded findings (a run without reliability tests leaves it alone). */
-export function writeReportIfAny(): string | undefined {
-  const findings = readFindings();
+/**
+ * Writes the report when this run recorded findings (a run without reliability tests writes
+ * nothing): to REPORT_PATH for the whole suite, else to PARTIAL_REPORT_PATH. Returns the path.
+ */
+export function writeReportIfAny(
+  wholeSuite: boolean,
+  paths = { findings: FINDINGS_PATH, whole: REPORT_PATH, partial: PARTIAL_REPORT_PATH },
+): string | undefined {
+  const findings = readFindings(paths.findings);
   if (findings.length === 0) return undefined;
-  writeFileSync(REPORT_PATH, renderReport(findings));
-  return REPORT_PATH;
+  const path = wholeSuite ? paths.whole : paths.partial;
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, renderReport(findings));
+  return path;
 }
