@@ -60,10 +60,11 @@ export const gatewayEnv = {
   GATEWAY_EVENTS_LINGER_MS: positiveIntVar(200),
   /**
    * How much lower than the event loop the thread that batches and sends access events runs, like
-   * `nice -n` (Linux; 0 = the same priority, 19 = lowest). Lowered so that on a contended core the event loop, which serves requests, runs
-   * first and the producer takes what is spare: a shorter p99 tail at half load
-   * (tools/bench/gateway/RESULTS.md, 29 November). Events wait in memory meanwhile (spooled past
-   * the producer's queue limit), so a host that never has a spare core delays them.
+   * `nice -n` (Linux; 0 = the same priority, 19 = lowest). Lowered so that on a contended core the
+   * event loop, which serves requests, runs first and the producer takes what is spare: a shorter
+   * p99 tail at half load (tools/bench/gateway/RESULTS.md, 29 November). At 10 a contended core
+   * gives the producer about a tenth of the event loop's time; on a host with no spare core at all
+   * events then queue in memory, so set 0 there.
    */
   GATEWAY_EVENTS_THREAD_NICENESS: z.coerce
     .number({ error: 'must be a number' })
