@@ -56,7 +56,7 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const HASH_KEY = 'ZGV2LW9ubHktY3JlZGVudGlhbC1oYXNoLWtleS1jaGFuZ2UtbWU=';
 const LOG_DIR = resolve(ROOT, '.var/logs');
 /** The flags `tools/scripts/start.sh` starts the gateway with, so the benchmark measures it as run. */
-const GATEWAY_START_FLAGS = '--no-allocation-site-pretenuring';
+const GATEWAY_START_FLAGS = '--no-allocation-site-pretenuring --no-parallel-scavenge';
 /**
  * Node flags for the gateway (default: its start flags), e.g. `--no-allocation-site-pretenuring
  * --cpu-prof --cpu-prof-dir=.var/prof` to profile it.
