@@ -30,13 +30,14 @@ function recordingLogger() {
   return { logger, lines };
 }
 
-/** Nice values of this process's threads named `event-producer` (Linux /proc), by thread id. */
-function producerThreadNiceness(): Map<string, number> {
-  const found = new Map<string, number>();
+/** Ids of this process's threads named `event-producer` (Linux /proc). */
+function producerThreadIds(): Set<string> {
+  const found = new Set<string>();
   for (const tid of readdirSync('/proc/self/task')) {
     try {
-      if (readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim() !== 'event-producer') continue;
-      found.set(tid, threadNiceness(tid));
+      if (readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim() === 'event-producer') {
+        found.add(tid);
+      }
     } catch {
       // The thread ended while we looked.
     }
@@ -198,7 +199,7 @@ describe('EventProducerThread (the producer in a worker thread)', () => {
 
   it('lowers its worker thread by the niceness asked for, and leaves the event loop alone', async () => {
     const eventLoopBefore = threadNiceness(process.pid);
-    const before = new Set(producerThreadNiceness().keys());
+    const before = producerThreadIds();
     const lowered = new EventProducerThread({
       kafka: { brokers, clientId: 'thread-nice' },
       spoolDir,
@@ -211,10 +212,10 @@ describe('EventProducerThread (the producer in a worker thread)', () => {
       name: `thread-inherited-${run}`,
     });
     await lowered.start();
-    const afterLowered = producerThreadNiceness();
-    const loweredThread = [...afterLowered.keys()].filter((tid) => !before.has(tid));
+    const afterLowered = producerThreadIds();
+    const loweredThread = [...afterLowered].filter((tid) => !before.has(tid));
     await inherited.start();
-    const inheritedThread = [...producerThreadNiceness().keys()].filter(
+    const inheritedThread = [...producerThreadIds()].filter(
       (tid) => !before.has(tid) && !afterLowered.has(tid),
     );
     try {
