@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
@@ -20,8 +20,14 @@ export interface AppProcess {
   stop(): Promise<number | null>;
 }
 
+/** The V8 flags an app starts with everywhere (`apps/<app>/node-flags.txt`, the gateway's). */
+function nodeFlags(app: string): string[] {
+  const file = resolve(ROOT, `apps/${app}/node-flags.txt`);
+  return existsSync(file) ? readFileSync(file, 'utf8').split(/\s+/).filter(Boolean) : [];
+}
+
 /**
- * Starts a built app (`node apps/<app>/dist/main.js`) with its own environment, output captured
+ * Starts a built app (`node <its node-flags.txt> apps/<app>/dist/main.js`) with its own environment, output captured
  * to .var/logs/e2e-<name>.log. Build first: `npx nx run-many -t build` (npm test does).
  */
 export function startApp(
@@ -34,11 +40,15 @@ export function startApp(
   mkdirSync(logDir, { recursive: true });
   const logPath = resolve(logDir, `e2e-${name}.log`);
   const log = createWriteStream(logPath, { flags: 'w' });
-  const child = spawn(process.execPath, [resolve(ROOT, `apps/${app}/dist/main.js`)], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...nodeFlags(app), resolve(ROOT, `apps/${app}/dist/main.js`)],
+    {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'info', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   child.stdout?.pipe(log, { end: false });
   child.stderr?.pipe(log, { end: false });
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));

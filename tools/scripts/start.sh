@@ -66,9 +66,11 @@ start_apps() {
   launch identity node apps/identity/dist/main.js
   launch audit node apps/audit/dist/main.js
   wait_ready identity "$IDENTITY_URL/readyz"
-  # Without allocation-site pretenuring the gateway's p99 at half load halves; without parallel
-  # scavenges it serves more per core on a small host (apps/gateway/README.md, "Node flags").
-  launch gateway node --no-allocation-site-pretenuring --no-parallel-scavenge apps/gateway/dist/main.js
+  # V8 flags the gateway runs with (apps/gateway/README.md, "Node flags"); V8 options cannot go
+  # into NODE_OPTIONS, so they live in one file that everything starting the gateway reads.
+  local gateway_flags
+  read -ra gateway_flags <"$ROOT/apps/gateway/node-flags.txt"
+  launch gateway node "${gateway_flags[@]}" apps/gateway/dist/main.js
   # Next itself, not through npx: npx would leave the server running when it is stopped.
   (cd apps/portal && exec node ../../node_modules/next/dist/bin/next start -p "$PORTAL_PORT" -H 127.0.0.1) >"$LOG_DIR/portal.log" 2>&1 &
   pids+=("$!")

@@ -56,14 +56,14 @@ const KAFKA_BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const HASH_KEY = 'ZGV2LW9ubHktY3JlZGVudGlhbC1oYXNoLWtleS1jaGFuZ2UtbWU=';
 const LOG_DIR = resolve(ROOT, '.var/logs');
-/** The flags `tools/scripts/start.sh` starts the gateway with, so the benchmark measures it as run. */
-const GATEWAY_START_FLAGS = '--no-allocation-site-pretenuring --no-parallel-scavenge';
+/** The flags the gateway starts with everywhere (one file), so the benchmark measures it as run. */
+const GATEWAY_START_FLAGS = readFileSync(resolve(ROOT, 'apps/gateway/node-flags.txt'), 'utf8');
 /**
  * Node flags for the gateway (default: its start flags), e.g. `--no-allocation-site-pretenuring
  * --cpu-prof --cpu-prof-dir=.var/prof` to profile it.
  */
 const GATEWAY_NODE_ARGS = (process.env.BENCH_GATEWAY_NODE_ARGS ?? GATEWAY_START_FLAGS)
-  .split(' ')
+  .split(/\s+/)
   .filter(Boolean);
 /**
  * Node flags for a second gateway measured right after the first in every round (target
