@@ -7,7 +7,7 @@ import { createKafka } from '@portcullis/kafka';
 import type { Producer } from 'kafkajs';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, type AppProcess } from '../support/app-process.js';
+import { nodeFlags, type AppProcess } from '../support/app-process.js';
 import { Fixtures, type SeededApi, type SeededApp } from '../support/fixtures.js';
 import { EventCollector } from '../support/kafka-events.js';
 import { startGatewayProcess, startIdentityProcess } from '../support/stack.js';
@@ -310,9 +310,7 @@ describe('gateway edges: response cache, parser rejections, blocked sources', ()
   });
 
   it('runs with the V8 flags the gateway starts with everywhere (apps/gateway/node-flags.txt)', () => {
-    const flags = readFileSync(`${ROOT}/apps/gateway/node-flags.txt`, 'utf8')
-      .split(/\s+/)
-      .filter(Boolean);
+    const flags = nodeFlags('gateway');
     const commandLine = readFileSync(`/proc/${gateway.child.pid!}/cmdline`, 'utf8').split('\0');
     expect(flags).toContain('--no-allocation-site-pretenuring');
     expect(commandLine.slice(1, 1 + flags.length)).toEqual(flags);

@@ -21,7 +21,7 @@ export interface AppProcess {
 }
 
 /** The V8 flags an app starts with everywhere (`apps/<app>/node-flags.txt`, the gateway's). */
-function nodeFlags(app: string): string[] {
+export function nodeFlags(app: string): string[] {
   const file = resolve(ROOT, `apps/${app}/node-flags.txt`);
   return existsSync(file) ? readFileSync(file, 'utf8').split(/\s+/).filter(Boolean) : [];
 }

@@ -1,13 +1,13 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { heldTarget } from './held-targets.ts';
 
 const file = join(mkdtempSync(join(tmpdir(), 'held-targets-')), 'targets.json');
 
 describe('heldTarget', () => {
-  it('finds a target by key in what BENCH_HOLD wrote', () => {
+  beforeEach(() => {
     writeFileSync(
       file,
       JSON.stringify([
@@ -21,6 +21,9 @@ describe('heldTarget', () => {
         },
       ]),
     );
+  });
+
+  it('finds a target by key in what BENCH_HOLD wrote', () => {
     expect(heldTarget('portcullis', file)).toMatchObject({
       pid: 11,
       headers: { authorization: 'Bearer x' },

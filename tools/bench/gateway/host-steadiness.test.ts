@@ -30,6 +30,10 @@ describe('hostSteadiness', () => {
     expect(over.bareAddedP99Ms).toBe(2.9);
   });
 
+  it('leaves the tail undecided when the half-load runs were not measured', () => {
+    expect(hostSteadiness([1000], null, 2).tailDecidable).toBeNull();
+  });
+
   it('refuses to judge a run without direct rounds', () => {
     expect(() => hostSteadiness([], 1, 2)).toThrow(RangeError);
   });

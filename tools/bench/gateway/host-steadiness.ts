@@ -10,10 +10,13 @@ export interface HostSteadiness {
   directSpread: number;
   /** Whether that spread is small enough for the throughput ratio to be a verdict. */
   throughputDecidable: boolean;
-  /** The bare Node proxy's p99 over direct's at half load, in ms. */
-  bareAddedP99Ms: number;
-  /** Whether a Node proxy can meet the tail budget on this host at all (the bare one did). */
-  tailDecidable: boolean;
+  /** The bare Node proxy's p99 over direct's at half load, in ms (null: not measured). */
+  bareAddedP99Ms: number | null;
+  /**
+   * Whether a Node proxy can meet the tail budget on this host at all (the bare one did); null
+   * when the half-load runs were not measured.
+   */
+  tailDecidable: boolean | null;
 }
 
 /**
@@ -26,7 +29,7 @@ export const MAX_DIRECT_SPREAD = 0.15;
 
 export function hostSteadiness(
   directPeakRps: readonly number[],
-  bareAddedP99Ms: number,
+  bareAddedP99Ms: number | null,
   tailBudgetMs: number,
 ): HostSteadiness {
   if (directPeakRps.length === 0) throw new RangeError('no direct rounds to judge the host by');
@@ -36,6 +39,6 @@ export function hostSteadiness(
     directSpread,
     throughputDecidable: directSpread <= MAX_DIRECT_SPREAD,
     bareAddedP99Ms,
-    tailDecidable: bareAddedP99Ms <= tailBudgetMs,
+    tailDecidable: bareAddedP99Ms === null ? null : bareAddedP99Ms <= tailBudgetMs,
   };
 }

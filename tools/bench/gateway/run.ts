@@ -38,6 +38,7 @@ import { createPrismaClient } from '@portcullis/db';
 import { median } from '../median.ts';
 import { mainThreadCpuMs, processCpuMs } from '../process-cpu.ts';
 import { constantRate } from './constant-rate.ts';
+import { HELD_TARGETS_FILE } from './held-targets.ts';
 import type { LoadResult } from './load-result.ts';
 import { hostSteadiness, MAX_DIRECT_SPREAD, type HostSteadiness } from './host-steadiness.ts';
 import { findWrk, wrk } from './wrk.ts';
@@ -504,7 +505,7 @@ async function main(): Promise<void> {
   };
   if (HOLD) {
     // For measuring by hand: each target's URL, headers (the token) and serving process id.
-    const file = resolve(ROOT, '.var/bench/targets.json');
+    const file = HELD_TARGETS_FILE;
     const described = targets.map(({ server, ...target }) => ({ ...target, pid: server?.pid }));
     writeFileSync(file, JSON.stringify(described, null, 2));
     console.log(`everything is up; the targets are in ${file}; Ctrl-C stops them`);
@@ -610,10 +611,10 @@ async function main(): Promise<void> {
     if (directRounds.length > 0) {
       const host = hostSteadiness(
         directRounds.map((m) => m.rps),
-        halfLoad ? halfLoad.bare.p99 - halfLoad.direct.p99 : Number.NaN,
+        halfLoad ? halfLoad.bare.p99 - halfLoad.direct.p99 : null,
         ADDED_P99_BUDGET_MS,
       );
-      console.log(describeHost(host, Boolean(halfLoad)));
+      console.log(describeHost(host));
     }
     return;
   }
@@ -683,7 +684,7 @@ ${row(portcullisHalf)}
   loop, which bounds one process' throughput).
 - Main thread busy at peak (req/s × main-thread CPU per request): bare Node proxy **${busyShare(bare)}**, Portcullis **${busyShare(portcullis)}**; below 100 % the event loop waited (for the upstream, or for a core the other processes and threads held).
 - p99 added over direct at half load: **${addedP99.toFixed(1)} ms** (target ≤ +${ADDED_P99_BUDGET_MS} ms) — ${addedP99 <= ADDED_P99_BUDGET_MS ? 'met' : 'NOT met'} (the bare Node proxy adds ${(bareHalf.p99 - directHalf.p99).toFixed(1)} ms at the same rate).
-- ${describeHost(host, true)}
+- ${describeHost(host)}
 ${results
   .slice(1)
   .map((m) => `- ${m.name}: ${(m.rps / results[0]!.rps).toFixed(2)}× of direct throughput.`)
@@ -703,12 +704,12 @@ ${results
 }
 
 /** What the host allowed this run to decide; neither check looks at Portcullis itself. */
-function describeHost(host: HostSteadiness, withHalfLoad: boolean): string {
+function describeHost(host: HostSteadiness): string {
   const spread = `${Math.round(host.directSpread * 100)} %`;
   const throughput = host.throughputDecidable
     ? `Host steady enough for the throughput ratio: direct's peak varied ${spread} across the rounds (max − min over the median; at most ${MAX_DIRECT_SPREAD * 100} %).`
     : `Host NOT steady enough for the throughput ratio: direct's peak varied ${spread} across the rounds (max − min over the median; more than ${MAX_DIRECT_SPREAD * 100} %), so the host's swings, not the gateways, set the rounds' ratios — repeat on a steadier host.`;
-  if (!withHalfLoad) return throughput;
+  if (host.bareAddedP99Ms === null) return throughput;
   const tail = host.tailDecidable
     ? `The bare Node proxy stays within the ${ADDED_P99_BUDGET_MS} ms tail budget here (+${host.bareAddedP99Ms.toFixed(1)} ms), so this host can decide the tail target.`
     : `The bare Node proxy itself adds ${host.bareAddedP99Ms.toFixed(1)} ms at half load, more than the ${ADDED_P99_BUDGET_MS} ms budget: on this host no Node proxy meets the tail target, so its verdict says how far off Portcullis is, not whether it could meet it elsewhere.`;

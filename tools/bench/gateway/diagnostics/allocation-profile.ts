@@ -44,14 +44,14 @@ export function summarizeAllocations(
   const { head } = samplingHeapProfileSchema.parse(input);
   const bySite = new Map<string, number>();
   let total = 0;
-  const visit = (node: SamplingHeapProfileNode, stack: string[]): void => {
-    const here = [frameName(node.callFrame), ...stack].slice(0, Math.max(1, depth));
+  const visit = (node: SamplingHeapProfileNode, callers: string[]): void => {
+    const stack = [frameName(node.callFrame), ...callers];
     if (node.selfSize > 0) {
-      const site = here.join(' < ');
+      const site = stack.slice(0, Math.max(1, depth)).join(' < ');
       bySite.set(site, (bySite.get(site) ?? 0) + node.selfSize);
       total += node.selfSize;
     }
-    for (const child of node.children) visit(child, [frameName(node.callFrame), ...stack]);
+    for (const child of node.children) visit(child, stack);
   };
   visit(head, []);
   return {

@@ -22,7 +22,6 @@ const cpuProfileSchema = z.object({
   samples: z.array(z.number()),
   timeDeltas: z.array(z.number()),
 });
-export type CpuProfile = z.infer<typeof cpuProfileSchema>;
 
 export interface CpuProfileSummary {
   /** Sampled time not idle, per request, in µs. */
