@@ -92,6 +92,21 @@ describe('AccessEventRecorder', () => {
       expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 
+  it('puts the millisecond timestamp in the first 48 bits of the id', () => {
+    for (const now of [0, 1, 1_764_000_000_123, 2 ** 48 - 1]) {
+      const id = accessEventId(now);
+      expect(Number.parseInt(id.replace(/-/g, '').slice(0, 12), 16)).toBe(now);
+    }
+  });
+
+  it('draws distinct random bits across pool refills', () => {
+    // 600 ids span three fills of the 256-id pool; the random part must never repeat.
+    const randomParts = new Set(
+      Array.from({ length: 600 }, () => accessEventId(1).replace(/-/g, '').slice(12)),
+    );
+    expect(randomParts.size).toBe(600);
+  });
+
   it('publishes an allowed request as a schema-valid event keyed by the app', () => {
     const { producer, published } = capture();
     const found = store().apiFor('/weather/today/paris')!;
