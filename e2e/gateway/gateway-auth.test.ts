@@ -437,10 +437,15 @@ describe('gateway against the real identity, upstream, Kafka and Redis', () => {
           'X-PORTCULLIS-ASSERTION': 'forged',
           'x-portcullis-custom': 'anything',
           'x-forwarded-for': '10.6.6.6',
+          // A GET authorised for items:read must not run as a DELETE on a backend that obeys these.
+          'X-HTTP-Method-Override': 'DELETE',
+          'x-method-override': 'DELETE',
         },
       });
       expect(result.status).toBe(200);
       const seen = upstream.byRequestId(result.requestId)!;
+      expect(seen.headers['x-http-method-override']).toBeUndefined();
+      expect(seen.headers['x-method-override']).toBeUndefined();
       expect(seen.headers['x-portcullis-app-id']).toBe(app.id);
       expect(seen.headers['x-portcullis-scopes']).toBe('items:read');
       expect(seen.headers['x-portcullis-custom']).toBeUndefined();
@@ -466,6 +471,9 @@ describe('gateway against the real identity, upstream, Kafka and Redis', () => {
         `${api.basePath}/open/a\\b`,
         `${api.basePath}/open/%252e%252e/x`,
         `${api.basePath}/open/${'a'.repeat(2100)}`,
+        // A path parameter or fragment: another path to backends that strip or keep it.
+        `${api.basePath}/items;x/1`,
+        `${api.basePath}/items/1#frag`,
       ];
       for (const path of hostile) {
         const result = await call(path, { headers: { 'x-api-key': apiKey } });

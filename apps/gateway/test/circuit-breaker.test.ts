@@ -31,4 +31,18 @@ describe('CircuitBreaker', () => {
     expect(breaker.state).toBe('open');
     expect(breaker.tryAcquire(150)).toBe(false);
   });
+
+  it('lets the next request be the trial when the trial ends with no verdict', () => {
+    const breaker = new CircuitBreaker(1, 100);
+    breaker.failure(0);
+    expect(breaker.tryAcquire(100)).toBe(true);
+    expect(breaker.tryAcquire(101)).toBe(false);
+    // The trial's client hung up before the upstream answered.
+    breaker.release();
+    expect(breaker.state).toBe('half-open');
+    expect(breaker.tryAcquire(102)).toBe(true);
+    expect(breaker.tryAcquire(103)).toBe(false);
+    breaker.success();
+    expect(breaker.tryAcquire(104)).toBe(true);
+  });
 });

@@ -2,6 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { normalizeTarget } from '../src/routing/normalize-path.js';
 
 describe('normalizeTarget', () => {
+  it('keeps a semicolon in the query', () => {
+    expect(normalizeTarget('/a/b?x=1;y=2')).toEqual({ ok: true, path: '/a/b', query: '?x=1;y=2' });
+  });
+
   it('keeps a plain path and splits off the query', () => {
     expect(normalizeTarget('/weather/today?city=Oslo&x=%2F')).toEqual({
       ok: true,
@@ -40,8 +44,13 @@ describe('normalizeTarget', () => {
     ['/a/%00', 'encoded'],
     ['/a/1%0d%0aX-Injected:%20yes', 'encoded'],
     ['/a/%7f', 'encoded'],
-    ['/a/..;/admin', 'dot segment'],
-    ['/a/.;x/b', 'dot segment'],
+    ['/a/..;/admin', 'path parameter'],
+    ['/a/.;x/b', 'path parameter'],
+    // Would match `/orders/{id}` here and be `/orders/export` to a backend that strips `;x`.
+    ['/orders/export;x', 'path parameter'],
+    ['/admin;x/users', 'path parameter'],
+    ['/orders/export#', 'fragment'],
+    ['/orders/1?q=1#frag', 'fragment'],
     ['/a/%c0%ae%c0%ae/etc', 'invalid percent-encoding'],
     ['/a/%252e%252e/b', 'encoded'],
     ['/a//b', 'empty segment'],

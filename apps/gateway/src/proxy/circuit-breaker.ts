@@ -44,6 +44,14 @@ export class CircuitBreaker {
     this.#trialInFlight = false;
   }
 
+  /**
+   * A request let through ended with no verdict on the upstream (the client went away first, or
+   * it failed before it was sent): if it was the half-open trial, the next request is.
+   */
+  release(): void {
+    this.#trialInFlight = false;
+  }
+
   failure(now = Date.now()): void {
     this.#failures += 1;
     if (this.#state === 'half-open' || this.#failures >= this.threshold) {

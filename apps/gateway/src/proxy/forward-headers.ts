@@ -19,6 +19,10 @@ const CLIENT_CLAIMED = new Set([
   'x-client-ip',
   'x-original-url',
   'x-rewrite-url',
+  // A GET authorised by a GET route's scopes would run as the DELETE a backend reads from these.
+  'x-http-method-override',
+  'x-http-method',
+  'x-method-override',
 ]);
 
 /** Headers never forwarded upstream: hop-by-hop, the client's credential, our own namespace. */
@@ -27,11 +31,13 @@ function dropRequestHeader(name: string, connectionListed: ReadonlySet<string>):
     HOP_BY_HOP.has(name) ||
     connectionListed.has(name) ||
     name === 'host' ||
+    // Node has answered `100 Continue` already; undici refuses to send the header at all.
+    name === 'expect' ||
     name === 'authorization' ||
     name === 'x-api-key' ||
     name === 'forwarded' ||
     name.startsWith('x-forwarded-') ||
-    // Other client-address and path-override headers some backends trust over the real ones.
+    // Client-address, path- and method-override headers some backends trust over the real ones.
     CLIENT_CLAIMED.has(name) ||
     name.startsWith('x-portcullis-') ||
     name === 'x-request-id'

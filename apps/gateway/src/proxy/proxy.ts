@@ -3,7 +3,7 @@ import { Transform } from 'node:stream';
 import { propagation } from '@opentelemetry/api';
 import { errors as undiciErrors, type Dispatcher } from 'undici';
 import type { AssertionSigner } from '../identity-assertion/assertion-signer.js';
-import { Denial } from '../pipeline/denial.js';
+import { Denial, denials } from '../pipeline/denial.js';
 import type { RequestContext } from '../pipeline/request-context.js';
 import {
   downstreamResponseHeaders,
@@ -68,131 +68,147 @@ export class ProxyPolicy {
         },
       );
     }
-    const target = upstreamTarget(context);
-    const caller = context.caller!;
+    // Every request let through ends in success(), failure() or, with no verdict on the upstream
+    // (the client went away, the request failed before it was sent), release(): a half-open trial
+    // that ended otherwise would keep the circuit open for good.
+    let judged = false;
+    try {
+      const target = upstreamTarget(context);
+      const caller = context.caller!;
 
-    const headers = upstreamRequestHeaders(request.rawHeaders, request.headers);
-    const host = request.headers.host ?? '';
-    const proto = encrypted ? 'https' : 'http';
-    headers['x-forwarded-for'] = context.sourceIp;
-    headers['x-forwarded-proto'] = proto;
-    if (host) headers['x-forwarded-host'] = host;
-    headers.forwarded = `for=${forwardedFor(context.sourceIp)};proto=${proto}${host ? `;host="${host.replaceAll('"', '')}"` : ''}`;
-    headers['x-portcullis-app-id'] = caller.appId;
-    if (caller.teamId) headers['x-portcullis-team-id'] = caller.teamId;
-    if (caller.clientId) headers['x-portcullis-client-id'] = caller.clientId;
-    headers['x-portcullis-environment'] = caller.environment;
-    headers['x-portcullis-scopes'] = context.scopes.join(' ');
-    headers['x-portcullis-request-id'] = context.requestId;
-    const signed = assertion ?? this.assertion(context);
-    headers['x-portcullis-assertion'] = typeof signed === 'string' ? signed : await signed;
-    // W3C trace context of the gateway's own span, when tracing is on.
-    propagation.inject(context.trace, headers);
+      const headers = upstreamRequestHeaders(request.rawHeaders, request.headers);
+      const host = request.headers.host ?? '';
+      const proto = encrypted ? 'https' : 'http';
+      headers['x-forwarded-for'] = context.sourceIp;
+      headers['x-forwarded-proto'] = proto;
+      if (host) headers['x-forwarded-host'] = host;
+      headers.forwarded = `for=${forwardedFor(context.sourceIp)};proto=${proto}${host ? `;host="${host.replaceAll('"', '')}"` : ''}`;
+      headers['x-portcullis-app-id'] = caller.appId;
+      if (caller.teamId) headers['x-portcullis-team-id'] = caller.teamId;
+      if (caller.clientId) headers['x-portcullis-client-id'] = caller.clientId;
+      headers['x-portcullis-environment'] = caller.environment;
+      headers['x-portcullis-scopes'] = context.scopes.join(' ');
+      headers['x-portcullis-request-id'] = context.requestId;
+      const signed = assertion ?? this.assertion(context);
+      headers['x-portcullis-assertion'] = typeof signed === 'string' ? signed : await signed;
+      // W3C trace context of the gateway's own span, when tracing is on.
+      propagation.inject(context.trace, headers);
 
-    const hasBody =
-      request.headers['transfer-encoding'] !== undefined ||
-      (request.headers['content-length'] !== undefined &&
-        request.headers['content-length'] !== '0');
-    let body: Transform | Buffer | null = null;
-    if (bufferedBody) {
-      body = bufferedBody;
-      // The buffered length replaces a chunked framing.
-      delete headers['transfer-encoding'];
-      headers['content-length'] = String(bufferedBody.length);
-    } else if (hasBody) {
-      const limit = settings.maxBodyBytes;
-      body = new Transform({
-        transform: (chunk: Buffer, _encoding, callback) => {
-          context.bytesIn += chunk.length;
-          if (context.bytesIn > limit) callback(new BodyTooLarge());
-          else callback(null, chunk);
-        },
-      });
-      request.pipe(body);
-    }
+      const hasBody =
+        request.headers['transfer-encoding'] !== undefined ||
+        (request.headers['content-length'] !== undefined &&
+          request.headers['content-length'] !== '0');
+      let body: Transform | Buffer | null = null;
+      if (bufferedBody) {
+        body = bufferedBody;
+        // The buffered length replaces a chunked framing.
+        delete headers['transfer-encoding'];
+        headers['content-length'] = String(bufferedBody.length);
+      } else if (hasBody) {
+        const limit = settings.maxBodyBytes;
+        body = new Transform({
+          transform: (chunk: Buffer, _encoding, callback) => {
+            context.bytesIn += chunk.length;
+            if (context.bytesIn > limit) callback(new BodyTooLarge());
+            else callback(null, chunk);
+          },
+        });
+        request.pipe(body);
+      }
 
-    const started = performance.now();
-    // dispatch() with a handler that writes straight into the client's response: no response
-    // object, body stream or pipe per request (undici's request() costs all three).
-    await new Promise<void>((resolve, reject) => {
-      let cacheWriter: CacheWriter | null = null;
-      let headersSent = false;
-      let clientGone = false;
-      let controller: Dispatcher.DispatchController | null = null;
-      response.once('close', () => {
-        // The client went away before the end: stop reading from the upstream.
-        clientGone = true;
-        if (!response.writableFinished) controller?.abort(new Error('client closed'));
-      });
-      const handler: Dispatcher.DispatchHandler = {
-        onRequestStart: (started) => {
-          controller = started;
-          if (clientGone) started.abort(new Error('client closed'));
-        },
-        onResponseStart: (_controller, status, upstreamHeaders) => {
-          // Informational answers (103 Early Hints...) are not passed on; the final one follows.
-          if (status < 200) return;
-          context.upstreamMs = performance.now() - started;
-          if (status === 502 || status === 503 || status === 504) upstream.breaker.failure();
-          else upstream.breaker.success();
-          context.status = status;
-          context.reason = 'ok';
-          const returned = downstreamResponseHeaders(upstreamHeaders);
-          cacheWriter = cache?.writer(context, request.headers, status, returned) ?? null;
-          if (cache) context.cache = 'miss';
-          response.writeHead(status, {
-            ...returned,
-            ...context.responseHeaders,
-            ...(cache ? { 'x-cache': 'MISS' } : {}),
-            'x-request-id': context.requestId,
-          });
-          headersSent = true;
-          resolve();
-        },
-        onResponseData: (active, chunk) => {
-          context.bytesOut += chunk.length;
-          cacheWriter?.write(chunk);
-          if (!response.write(chunk)) {
-            active.pause();
-            response.once('drain', () => active.resume());
-          }
-        },
-        onResponseEnd: () => {
-          cacheWriter?.end();
-          response.end();
-        },
-        onResponseError: (_controller, error) => {
-          if (headersSent) {
-            // The upstream broke mid-body: cut the response so the client sees it was incomplete.
-            response.destroy();
-            return;
-          }
-          context.upstreamMs = performance.now() - started;
-          if (error instanceof BodyTooLarge || error.cause instanceof BodyTooLarge) {
-            upstream.breaker.success();
-            reject(payloadTooLarge());
-            return;
-          }
-          if (clientGone) {
+      const started = performance.now();
+      // dispatch() with a handler that writes straight into the client's response: no response
+      // object, body stream or pipe per request (undici's request() costs all three).
+      await new Promise<void>((resolve, reject) => {
+        let cacheWriter: CacheWriter | null = null;
+        let headersSent = false;
+        let clientGone = false;
+        let controller: Dispatcher.DispatchController | null = null;
+        response.once('close', () => {
+          // The client went away before the end: stop reading from the upstream.
+          clientGone = true;
+          if (!response.writableFinished) controller?.abort(new Error('client closed'));
+        });
+        const handler: Dispatcher.DispatchHandler = {
+          onRequestStart: (started) => {
+            controller = started;
+            if (clientGone) started.abort(new Error('client closed'));
+          },
+          onResponseStart: (_controller, status, upstreamHeaders) => {
+            // Informational answers (103 Early Hints...) are not passed on; the final one follows.
+            if (status < 200) return;
+            context.upstreamMs = performance.now() - started;
+            judged = true;
+            if (status === 502 || status === 503 || status === 504) upstream.breaker.failure();
+            else upstream.breaker.success();
+            context.status = status;
+            context.reason = 'ok';
+            const returned = downstreamResponseHeaders(upstreamHeaders);
+            cacheWriter = cache?.writer(context, request.headers, status, returned) ?? null;
+            if (cache) context.cache = 'miss';
+            response.writeHead(status, {
+              ...returned,
+              ...context.responseHeaders,
+              ...(cache ? { 'x-cache': 'MISS' } : {}),
+              'x-request-id': context.requestId,
+            });
+            headersSent = true;
             resolve();
-            return;
-          }
-          upstream.breaker.failure();
-          reject(upstreamDenial(error));
-        },
-      };
-      upstream.pool.dispatch(
-        {
-          method: context.method as Dispatcher.HttpMethod,
-          path: target,
-          headers,
-          body,
-          headersTimeout: settings.responseTimeoutMs,
-          bodyTimeout: settings.responseTimeoutMs,
-        },
-        handler,
-      );
-    });
+          },
+          onResponseData: (active, chunk) => {
+            context.bytesOut += chunk.length;
+            cacheWriter?.write(chunk);
+            if (!response.write(chunk)) {
+              active.pause();
+              response.once('drain', () => active.resume());
+            }
+          },
+          onResponseEnd: () => {
+            cacheWriter?.end();
+            response.end();
+          },
+          onResponseError: (_controller, error) => {
+            if (headersSent) {
+              // The upstream broke mid-body: cut the response so the client sees it was incomplete.
+              response.destroy();
+              return;
+            }
+            context.upstreamMs = performance.now() - started;
+            if (error instanceof BodyTooLarge || error.cause instanceof BodyTooLarge) {
+              judged = true;
+              upstream.breaker.success();
+              reject(payloadTooLarge());
+              return;
+            }
+            if (clientGone) {
+              resolve();
+              return;
+            }
+            if (isRefusedBeforeSending(error)) {
+              // The request itself, not the upstream: it must not count towards opening the circuit.
+              reject(denials.badRequest('The request cannot be forwarded as it was sent.'));
+              return;
+            }
+            judged = true;
+            upstream.breaker.failure();
+            reject(upstreamDenial(error));
+          },
+        };
+        upstream.pool.dispatch(
+          {
+            method: context.method as Dispatcher.HttpMethod,
+            path: target,
+            headers,
+            body,
+            headersTimeout: settings.responseTimeoutMs,
+            bodyTimeout: settings.responseTimeoutMs,
+          },
+          handler,
+        );
+      });
+    } finally {
+      if (!judged) upstream.breaker.release();
+    }
   }
 }
 
@@ -209,6 +225,15 @@ export function payloadTooLarge(): Denial {
     'payload-too-large',
     'Payload too large',
     'The request body is larger than this API accepts.',
+  );
+}
+
+/** undici refusing the request before anything reached the upstream. */
+function isRefusedBeforeSending(error: unknown): boolean {
+  return (
+    error instanceof undiciErrors.InvalidArgumentError ||
+    error instanceof undiciErrors.NotSupportedError ||
+    error instanceof undiciErrors.RequestContentLengthMismatchError
   );
 }
 

@@ -13,7 +13,8 @@ const HOSTILE_ENCODING = /%(2e|2f|5c|25|[01][0-9a-f]|7f)/i;
 /**
  * Turns a raw request target into the path the gateway routes on and forwards. Anything that
  * could make the backend see a different path than the one the gateway authorised is refused,
- * not repaired: traversal, encoded separators, empty segments, control characters.
+ * not repaired: traversal, encoded separators, empty segments, control characters, path
+ * parameters and fragments.
  */
 export function normalizeTarget(rawTarget: string): NormalizedTarget {
   const queryStart = rawTarget.indexOf('?');
@@ -26,6 +27,15 @@ export function normalizeTarget(rawTarget: string): NormalizedTarget {
   }
   if (hasForbiddenCharacter(rawTarget)) {
     return { ok: false, problem: 'The request target contains forbidden characters.' };
+  }
+  // A fragment is never sent; backends that keep it in the path would route on it.
+  if (rawTarget.includes('#')) {
+    return { ok: false, problem: 'The request target contains a fragment (#).' };
+  }
+  // `/orders/export;x` is `/orders/export` to servers that strip path parameters (Tomcat, Spring,
+  // Jetty) but would match a different, less guarded route here.
+  if (rawPath.includes(';')) {
+    return { ok: false, problem: 'The path contains a path parameter (;).' };
   }
 
   const hasEscapes = rawPath.includes('%');
@@ -41,9 +51,7 @@ export function normalizeTarget(rawTarget: string): NormalizedTarget {
     return { ok: false, problem: 'The path contains an invalid percent-encoding.' };
   }
   for (const segment of path.split('/')) {
-    // `..;x` is `..` to servers that strip path parameters (Tomcat, Spring, Jetty).
-    const beforeParameters = segment.split(';')[0];
-    if (beforeParameters === '..' || beforeParameters === '.') {
+    if (segment === '..' || segment === '.') {
       return { ok: false, problem: 'The path contains a dot segment.' };
     }
   }
