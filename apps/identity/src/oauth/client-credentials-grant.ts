@@ -107,7 +107,9 @@ export class ClientCredentialsGrant {
     const scope = parameters.get('scope');
     if (scope === undefined) return null;
     const scopes = [...new Set(scope.split(' ').filter((part) => part !== ''))];
-    if (scopes.length === 0) return null;
+    if (scope === '') return null;
+    // Only spaces is not "no scope asked for" (which grants every subscribed scope): malformed.
+    if (scopes.length === 0) throw new InvalidScopeError('The scope parameter is malformed.');
     if (scopes.length > 100 || !scopes.every((part) => SCOPE_TOKEN.test(part))) {
       throw new InvalidScopeError('The scope parameter is malformed.');
     }

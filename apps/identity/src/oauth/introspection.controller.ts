@@ -64,8 +64,10 @@ export class IntrospectionController {
   }
 
   /**
-   * A token outlives nothing it was issued for: its client must still hold a usable credential of
-   * its application (not revoked, suspended, expired or past its grace period), and the
+   * A token outlives nothing it was issued for: the credential that obtained it (its
+   * `credential_id`; a rotation gives the new secret the same client id, so any usable credential
+   * of the client would keep a leaked old secret's tokens alive) must still be usable (not
+   * revoked, suspended, expired or past its grace period), and the
    * application must still have an approved subscription to the token's API in its environment
    * (not suspended or revoked; a deleted application has none).
    */
@@ -75,10 +77,14 @@ export class IntrospectionController {
       .filter((audience) => audience.startsWith(API_AUDIENCE_PREFIX))
       .map((audience) => audience.slice(API_AUDIENCE_PREFIX.length));
     if (slugs.length === 0 || !UUID.test(claims.app_id)) return false;
+    // Tokens without the claim (none are issued so any more) fall back to the client's credentials.
+    const credentialId = claims.credential_id ?? null;
+    if (credentialId !== null && !UUID.test(credentialId)) return false;
     const [row] = await this.prisma.$queryRaw<{ credential: boolean; subscription: boolean }[]>`
       SELECT EXISTS (
                SELECT 1 FROM identity.credentials c
                 WHERE c.client_id = ${claims.client_id}
+                  AND (${credentialId}::uuid IS NULL OR c.id = ${credentialId}::uuid)
                   AND c.application_id = ${claims.app_id}::uuid
                   AND c.environment::text = ${claims.env}
                   AND c.status = 'active'

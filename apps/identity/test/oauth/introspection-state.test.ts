@@ -96,6 +96,33 @@ describe('introspection follows the credential, subscription and application', (
     expect(await active(expired.token)).toBe(false);
   });
 
+  it("is inactive once the credential that obtained it is revoked, though its client's new secret is active", async () => {
+    const app = await createSubscribedApp(prisma);
+    const old = await createClientSecret(prisma, hashKeyOf(identity), app);
+    // A rotation: a second secret under the same client id.
+    const rotated = await createClientSecret(prisma, hashKeyOf(identity), app, {
+      clientId: old.clientId,
+    });
+    const tokenFor = async (secret: string) => {
+      const response = await postForm(
+        `${identity.url}/oauth2/token`,
+        { grant_type: 'client_credentials' },
+        { authorization: basicAuth(old.clientId, secret) },
+      );
+      expect(response.status).toBe(200);
+      return response.body.access_token as string;
+    };
+    const oldToken = await tokenFor(old.secret);
+    const newToken = await tokenFor(rotated.secret);
+    // The old secret leaked, so it is revoked.
+    await prisma.credential.update({
+      where: { id: old.credentialId },
+      data: { status: 'revoked', revokedAt: new Date() },
+    });
+    expect(await active(oldToken)).toBe(false);
+    expect(await active(newToken)).toBe(true);
+  });
+
   it('is inactive while the subscription is suspended or after it is revoked', async () => {
     const app = await createSubscribedApp(prisma);
     const client = await issued(app);

@@ -91,6 +91,16 @@ describe('token endpoint errors (RFC 6749 §5.2)', () => {
     expectOAuthError(response, 400, 'invalid_scope');
   });
 
+  it('a scope of only spaces → 400 invalid_scope, not every subscribed scope', async () => {
+    for (const scope of [' ', '   ']) {
+      const response = await post(
+        { grant_type: 'client_credentials', scope },
+        { authorization: basicAuth(client.clientId, client.secret) },
+      );
+      expectOAuthError(response, 400, 'invalid_scope');
+    }
+  });
+
   it('unknown or unsubscribed resource → 400 invalid_target', async () => {
     const other = await createSubscribedApp(prisma);
     const response = await post(
