@@ -49,8 +49,8 @@ export const LEEF_TIME_FORMAT = "yyyy-MM-dd'T'HH:mm:ss.SSSZ";
  */
 export function formatLeef(record: SiemRecord, options: LeefOptions): string {
   const delimiter = options.delimiter ?? '\t';
-  if ([...delimiter].length !== 1 || delimiter === '=' || /[\r\n]/.test(delimiter)) {
-    throw new RangeError('LEEF delimiter must be one character other than =, CR or LF');
+  if ([...delimiter].length !== 1 || /[=\\\r\n]/.test(delimiter)) {
+    throw new RangeError('LEEF delimiter must be one character other than =, \\, CR or LF');
   }
   const header = [
     'LEEF:2.0',

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CheckpointSigner } from '../../src/checkpoints/checkpoint-signer.js';
 import { escapeCefExtension, escapeCefHeader, formatCef } from '../../src/siem/cef-format.js';
 import { escapeLeefValue, formatLeef, leefDelimiterField } from '../../src/siem/leef-format.js';
+import { syslogConfigSchema } from '../../src/siem/sink-config.js';
 import { toOcsfApiActivity } from '../../src/siem/ocsf-mapping.js';
 import { toSiemRecord } from '../../src/siem/siem-record.js';
 import {
@@ -100,6 +101,18 @@ describe('LEEF 2.0', () => {
     expect(leefDelimiterField('\t')).toBe('x09');
     expect(leefDelimiterField('^')).toBe('^');
     expect(leefDelimiterField('|')).toBe('x7c');
+  });
+
+  it('refuses a delimiter that would break the format, in the sink config and the formatter', () => {
+    const config = (leefDelimiter: string) =>
+      syslogConfigSchema.safeParse({ host: 'siem.example', port: 514, leefDelimiter }).success;
+    for (const bad of ['=', '\\', '\r', '\n', '^^']) {
+      expect(config(bad)).toBe(false);
+      expect(() =>
+        formatLeef(toSiemRecord(access()), { productVersion: '1', delimiter: bad }),
+      ).toThrow(RangeError);
+    }
+    for (const good of ['\t', '^', '|', ';']) expect(config(good)).toBe(true);
   });
 
   it('escapes backslash, the delimiter, equals, tab and line breaks in values', () => {
