@@ -119,6 +119,25 @@ describe('gateway resilience', () => {
     requestIds.push(allowed.requestId, refused.requestId);
   });
 
+  it("keeps the upstream's own CORS headers from widening the API's policy", async () => {
+    const allowed = await call(`${api.basePath}/items/1?cors=1`, {
+      'x-api-key': apiKey,
+      origin: 'https://portal.example',
+    });
+    expect(allowed.status).toBe(200);
+    expect(allowed.headers['access-control-allow-origin']).toBe('https://portal.example');
+    expect(allowed.headers['access-control-allow-credentials']).toBeUndefined();
+    expect(allowed.headers.vary).toBe('Accept-Encoding, Origin');
+    const refused = await call(`${api.basePath}/items/1?cors=1`, {
+      'x-api-key': apiKey,
+      origin: 'https://evil.example',
+    });
+    expect(refused.status).toBe(200);
+    expect(refused.headers['access-control-allow-origin']).toBeUndefined();
+    expect(refused.headers['access-control-allow-credentials']).toBeUndefined();
+    requestIds.push(allowed.requestId, refused.requestId);
+  });
+
   it('refuses bodies over the API limit with 413', async () => {
     const result = await call(
       `${api.basePath}/items`,

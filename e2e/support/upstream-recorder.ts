@@ -27,15 +27,23 @@ export class UpstreamRecorder {
           body: Buffer.concat(chunks).toString('utf8'),
         });
         const body = JSON.stringify({ ok: true, path: request.url });
+        const query = new URL(request.url ?? '/', 'http://x').searchParams;
         // `?delay=<ms>` answers late: in-flight requests for shutdown and timeout tests.
-        const delay = Number(
-          new URL(request.url ?? '/', 'http://x').searchParams.get('delay') ?? 0,
-        );
+        const delay = Number(query.get('delay') ?? 0);
+        // `?cors=1` answers with a permissive CORS policy of its own, as some backends do.
+        const ownCors = query.has('cors')
+          ? {
+              'access-control-allow-origin': '*',
+              'access-control-allow-credentials': 'true',
+              vary: 'Accept-Encoding',
+            }
+          : {};
         setTimeout(() => {
           response.writeHead(200, {
             'content-type': 'application/json',
             'content-length': Buffer.byteLength(body),
             'x-upstream': 'recorder',
+            ...ownCors,
           });
           response.end(body);
         }, delay);

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { upstreamRequestHeaders } from '../src/proxy/forward-headers.js';
+import {
+  downstreamResponseHeaders,
+  mergedVary,
+  upstreamRequestHeaders,
+} from '../src/proxy/forward-headers.js';
 
 /** rawHeaders as Node gives them, and the folded object beside them. */
 function forward(pairs: [string, string][]) {
@@ -42,5 +46,43 @@ describe('upstreamRequestHeaders', () => {
       ['x-custom', 'two'],
     ]);
     expect(out).toEqual({ 'x-custom': ['one', 'two'] });
+  });
+});
+
+describe('downstreamResponseHeaders', () => {
+  // undici hands the response headers over with lower-case names.
+  const upstream = {
+    'content-type': 'application/json',
+    'access-control-allow-origin': '*',
+    'access-control-allow-credentials': 'true',
+    connection: 'keep-alive',
+    'keep-alive': 'timeout=5',
+  };
+
+  it("drops the upstream's CORS headers when the gateway answers CORS for the API", () => {
+    expect(downstreamResponseHeaders(upstream, true)).toEqual({
+      'content-type': 'application/json',
+    });
+  });
+
+  it('keeps them when the API leaves CORS to its upstream, and drops hop-by-hop headers', () => {
+    expect(downstreamResponseHeaders(upstream)).toEqual({
+      'content-type': 'application/json',
+      'access-control-allow-origin': '*',
+      'access-control-allow-credentials': 'true',
+    });
+  });
+});
+
+describe('mergedVary', () => {
+  it("adds Origin to the upstream's Vary, once, whatever the casing", () => {
+    expect(mergedVary('Accept-Encoding', 'Origin')).toBe('Accept-Encoding, Origin');
+    expect(mergedVary(['Accept-Encoding', 'origin, Authorization'], 'Origin')).toBe(
+      'Accept-Encoding, origin, Authorization',
+    );
+  });
+
+  it('keeps a Vary of * as it is', () => {
+    expect(mergedVary('*', 'Origin')).toBe('*');
   });
 });

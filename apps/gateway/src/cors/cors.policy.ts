@@ -18,7 +18,8 @@ export function corsPolicy(
   const cors = context.api!.api.settings.cors;
   const origin = headers.origin;
   if (!cors || typeof origin !== 'string') return null;
-  const allowed = cors.allowedOrigins.includes('*') || cors.allowedOrigins.includes(origin);
+  const anyOrigin = cors.allowedOrigins.includes('*');
+  const allowed = anyOrigin || cors.allowedOrigins.includes(origin);
   const preflight =
     context.method === 'OPTIONS' && headers['access-control-request-method'] !== undefined;
   if (!allowed) {
@@ -34,9 +35,11 @@ export function corsPolicy(
     return null;
   }
   context.corsOrigin = origin;
-  context.responseHeaders['access-control-allow-origin'] = origin;
+  // `*` for any origin, never the caller's origin echoed: a browser then sends no cookies or
+  // cached credentials with the request, whatever the upstream would allow.
+  context.responseHeaders['access-control-allow-origin'] = anyOrigin ? '*' : origin;
   context.responseHeaders['access-control-expose-headers'] = EXPOSED_HEADERS;
-  context.responseHeaders.vary = 'Origin';
+  if (!anyOrigin) context.responseHeaders.vary = 'Origin';
   if (!preflight) return null;
   const methods = new Set(context.api!.routes.map((route) => route.method));
   return {

@@ -19,6 +19,7 @@ import type { SubscriptionPolicy } from '../authorization/subscription.policy.js
 import type { SnapshotStore } from '../config-sync/snapshot-store.js';
 import { corsPolicy } from '../cors/cors.policy.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
+import { mergedVary } from '../proxy/forward-headers.js';
 import { payloadTooLarge, type ProxyPolicy } from '../proxy/proxy.js';
 import type { RateLimitPolicy } from '../rate-limiting/rate-limit.policy.js';
 import { ResponseCache, type CachedResponse } from '../response-cache/response-cache.js';
@@ -356,9 +357,13 @@ function serveCached(context: RequestContext, response: ServerResponse, hit: Cac
   context.status = hit.status;
   context.reason = 'ok';
   context.cache = 'hit';
+  const ours = context.responseHeaders;
   response.writeHead(hit.status, {
     ...hit.headers,
-    ...context.responseHeaders,
+    ...ours,
+    ...(ours.vary !== undefined && hit.headers.vary !== undefined
+      ? { vary: mergedVary(hit.headers.vary, ours.vary) }
+      : {}),
     age: String(ResponseCache.age(hit)),
     'x-cache': 'HIT',
     'x-request-id': context.requestId,

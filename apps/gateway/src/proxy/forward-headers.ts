@@ -80,15 +80,43 @@ export function upstreamRequestHeaders(
   return out;
 }
 
-/** Upstream response headers to pass back: without hop-by-hop ones. */
-export function downstreamResponseHeaders(headers: Record<string, string | string[] | undefined>) {
+/**
+ * Upstream response headers to pass back: without hop-by-hop ones, and without the upstream's
+ * own CORS headers when the gateway answers CORS for the API (else an upstream's
+ * `Access-Control-Allow-Origin: *` or `-Allow-Credentials: true` would widen the API's policy,
+ * also for origins the gateway refused).
+ */
+export function downstreamResponseHeaders(
+  headers: Record<string, string | string[] | undefined>,
+  gatewayOwnsCors = false,
+) {
   const listed = connectionTokens(headers.connection);
   const out: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined || HOP_BY_HOP.has(name) || listed.has(name)) continue;
+    if (gatewayOwnsCors && name.startsWith('access-control-')) continue;
     out[name] = value;
   }
   return out;
+}
+
+/** The upstream's Vary with ours (Origin, for CORS) added, not replaced: caches key on both. */
+export function mergedVary(upstream: string | string[] | undefined, ours: string): string {
+  const names = [upstream ?? [], ours]
+    .flat()
+    .flatMap((value) => value.split(','))
+    .map((name) => name.trim())
+    .filter(Boolean);
+  if (names.includes('*')) return '*';
+  const seen = new Set<string>();
+  return names
+    .filter((name) => {
+      const key = name.toLowerCase();
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    })
+    .join(', ');
 }
 
 /** RFC 7239 node: IPv6 addresses are bracketed and quoted. */

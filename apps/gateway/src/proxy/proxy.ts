@@ -8,6 +8,7 @@ import type { RequestContext } from '../pipeline/request-context.js';
 import {
   downstreamResponseHeaders,
   forwardedFor,
+  mergedVary,
   upstreamRequestHeaders,
 } from './forward-headers.js';
 import type { CacheWriter, ResponseCache } from '../response-cache/response-cache.js';
@@ -143,12 +144,16 @@ export class ProxyPolicy {
             else upstream.breaker.success();
             context.status = status;
             context.reason = 'ok';
-            const returned = downstreamResponseHeaders(upstreamHeaders);
+            const returned = downstreamResponseHeaders(upstreamHeaders, settings.cors !== null);
             cacheWriter = cache?.writer(context, request.headers, status, returned) ?? null;
             if (cache) context.cache = 'miss';
+            const ours = context.responseHeaders;
             response.writeHead(status, {
               ...returned,
-              ...context.responseHeaders,
+              ...ours,
+              ...(ours.vary !== undefined && returned.vary !== undefined
+                ? { vary: mergedVary(returned.vary, ours.vary) }
+                : {}),
               ...(cache ? { 'x-cache': 'MISS' } : {}),
               'x-request-id': context.requestId,
             });
