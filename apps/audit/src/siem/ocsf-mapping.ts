@@ -139,7 +139,7 @@ function fromAccess(event: AccessEvent, productVersion: string): OcsfApiActivity
       length: data.bytesIn,
     },
     http_response: { code: data.status, length: data.bytesOut, latency: data.latencyMs.total },
-    src_endpoint: { ip: data.sourceIp },
+    src_endpoint: sourceEndpoint(data.sourceIp, 'unknown'),
     dst_endpoint: { svc_name: 'portcullis-gateway', uid: data.gatewayId },
     unmapped: {
       environment: data.environment,
@@ -172,7 +172,18 @@ function fromManagement(event: ManagementEvent, productVersion: string): OcsfApi
       service: { name: 'portcullis-identity' },
     },
     resources: [{ type: data.target.type, uid: data.target.id ?? undefined }],
-    src_endpoint: { ip: data.sourceIp ?? undefined },
+    // No address: the platform itself made the change (a scheduled expiry, a catalog apply).
+    src_endpoint: sourceEndpoint(data.sourceIp, 'portcullis-identity'),
     unmapped: { team_id: data.teamId, app_id: data.appId, api_id: data.apiId },
   };
+}
+
+/**
+ * OCSF requires `src_endpoint` on API Activity, and a Network Endpoint needs at least one of its
+ * identifying attributes: an empty one (`{}`, `ip: ""`) fails strict consumers' validation.
+ */
+type SourceEndpoint = { ip: string } | { svc_name: string };
+
+function sourceEndpoint(ip: string | null, serviceWithoutAddress: string): SourceEndpoint {
+  return ip ? { ip } : { svc_name: serviceWithoutAddress };
 }

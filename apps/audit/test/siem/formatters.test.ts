@@ -226,6 +226,20 @@ describe('OCSF API Activity', () => {
     });
     expect(toOcsfApiActivity(alert(), '0.1.0')).toBeNull();
   });
+
+  it('never writes an empty source endpoint, which OCSF requires to identify something', () => {
+    const system = management();
+    const withoutAddress = { ...system, data: { ...system.data, sourceIp: null } };
+    expect(toOcsfApiActivity(withoutAddress, '0.1.0')?.src_endpoint).toEqual({
+      svc_name: 'portcullis-identity',
+    });
+    expect(toOcsfApiActivity(management(), '0.1.0')?.src_endpoint).toEqual({
+      ip: '198.51.100.20',
+    });
+    expect(toOcsfApiActivity(access({ sourceIp: '' }), '0.1.0')?.src_endpoint).toEqual({
+      svc_name: 'unknown',
+    });
+  });
 });
 
 describe('webhook signatures', () => {
