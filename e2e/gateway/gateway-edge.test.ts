@@ -1,8 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TOPICS, type AccessEvent } from '@portcullis/contracts';
+import { TOPICS, type AccessEvent, type KnownEvent } from '@portcullis/contracts';
 import { createKafka } from '@portcullis/kafka';
 import type { Producer } from 'kafkajs';
 import { request } from 'undici';
@@ -358,6 +359,21 @@ describe('gateway edges: response cache, parser rejections, blocked sources', ()
         status: 431,
         reason: 'bad_request',
       });
+    });
+
+    it('records a request whose chunked body breaks mid-way once, as bad_request', async () => {
+      const path = `${uncached.basePath}/items/${randomUUID()}`;
+      await raw(
+        gateway.url,
+        `GET ${path} HTTP/1.1\r\nHost: x\r\nX-Api-Key: ${keyA}\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\n`,
+      );
+      const forPath = (event: KnownEvent) =>
+        event.type === 'gateway.access' && event.data.path === path;
+      const first = (await events.waitFor(forPath)) as AccessEvent;
+      expect(first.data).toMatchObject({ status: 400, reason: 'bad_request', decision: 'deny' });
+      // A second event (the parser error's own, as before) would follow within the linger.
+      await sleep(2_000);
+      expect(events.events.filter(forPath)).toHaveLength(1);
     });
 
     it('answers a malformed request line with 400 and an access event', async () => {

@@ -51,6 +51,8 @@ export interface PipelinePolicies {
  */
 export class GatewayPipeline {
   readonly #tracer = getTracer('portcullis-gateway');
+  /** The context of each response still in progress, for a parser error that arrives mid-way. */
+  readonly #inProgress = new WeakMap<ServerResponse, RequestContext>();
 
   constructor(private readonly policies: PipelinePolicies) {}
 
@@ -95,6 +97,7 @@ export class GatewayPipeline {
       parent,
     );
     context.trace = trace.setSpan(parent, span);
+    this.#inProgress.set(response, context);
     const spanContext = span.spanContext();
     const traceId = isSpanContextValid(spanContext) ? spanContext.traceId : null;
     response.once('close', () => {
@@ -177,6 +180,19 @@ export class GatewayPipeline {
         : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
           ? 408
           : 400;
+    // The error came after a request began (a broken chunked body, a body still arriving at the
+    // request timeout): that request's own event is the one access event, and no bare answer may
+    // be written onto a socket that may already carry its response.
+    const inProgress = (socket as Partial<{ _httpMessage: ServerResponse | null }>)._httpMessage;
+    const begun = inProgress ? this.#inProgress.get(inProgress) : undefined;
+    if (inProgress && begun) {
+      if (!inProgress.headersSent) {
+        begun.status = status;
+        begun.reason = 'bad_request';
+      }
+      socket.destroy();
+      return;
+    }
     const line = requestLine(error.rawPacket);
     const remote = (socket as Partial<{ remoteAddress: string }>).remoteAddress ?? '';
     const context: RequestContext = {
