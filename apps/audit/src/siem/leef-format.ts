@@ -41,6 +41,14 @@ export function leefDelimiterField(delimiter: string): string {
     : `x${code.toString(16).padStart(2, '0')}`;
 }
 
+/**
+ * One character, and none LEEF gives another meaning: `=` separates key and value, `\` escapes the
+ * delimiter inside values, CR and LF end the message.
+ */
+export function isUsableLeefDelimiter(delimiter: string): boolean {
+  return [...delimiter].length === 1 && !/[=\\\r\n]/.test(delimiter);
+}
+
 export const LEEF_TIME_FORMAT = "yyyy-MM-dd'T'HH:mm:ss.SSSZ";
 
 /**
@@ -49,7 +57,7 @@ export const LEEF_TIME_FORMAT = "yyyy-MM-dd'T'HH:mm:ss.SSSZ";
  */
 export function formatLeef(record: SiemRecord, options: LeefOptions): string {
   const delimiter = options.delimiter ?? '\t';
-  if ([...delimiter].length !== 1 || /[=\\\r\n]/.test(delimiter)) {
+  if (!isUsableLeefDelimiter(delimiter)) {
     throw new RangeError('LEEF delimiter must be one character other than =, \\, CR or LF');
   }
   const header = [

@@ -1,5 +1,6 @@
 import { TOPICS } from '@portcullis/contracts';
 import { z } from 'zod';
+import { isUsableLeefDelimiter } from './leef-format.js';
 
 export const sinkKindSchema = z.enum([
   'syslog_cef',
@@ -30,15 +31,12 @@ export const syslogConfigSchema = z.strictObject({
   /** RFC 5424 facility (13 = log audit). */
   facility: z.number().int().min(0).max(23).default(13),
   appName: z.string().min(1).max(48).default('portcullis'),
-  /**
-   * LEEF only: one character between attributes (default tab). Not `=` (between key and value),
-   * not `\` (which escapes the delimiter inside values), not CR or LF (which end the message).
-   */
+  /** LEEF only: one character between attributes (default tab), not `=`, `\`, CR or LF. */
   leefDelimiter: z
     .string()
     .length(1)
-    .refine((delimiter) => !/[=\\\r\n]/.test(delimiter), {
-      message: 'the LEEF delimiter cannot be =, \\, CR or LF',
+    .refine(isUsableLeefDelimiter, {
+      message: 'the LEEF delimiter must be one character other than =, \\, CR or LF',
     })
     .optional(),
   batchSize: z.number().int().min(1).max(5000).default(200),

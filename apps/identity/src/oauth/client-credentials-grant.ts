@@ -105,12 +105,14 @@ export class ClientCredentialsGrant {
 
   private requestedScopes(parameters: Map<string, string>): string[] | null {
     const scope = parameters.get('scope');
-    if (scope === undefined) return null;
+    if (scope === undefined || scope === '') return null;
     const scopes = [...new Set(scope.split(' ').filter((part) => part !== ''))];
-    if (scope === '') return null;
     // Only spaces is not "no scope asked for" (which grants every subscribed scope): malformed.
-    if (scopes.length === 0) throw new InvalidScopeError('The scope parameter is malformed.');
-    if (scopes.length > 100 || !scopes.every((part) => SCOPE_TOKEN.test(part))) {
+    if (
+      scopes.length === 0 ||
+      scopes.length > 100 ||
+      !scopes.every((part) => SCOPE_TOKEN.test(part))
+    ) {
       throw new InvalidScopeError('The scope parameter is malformed.');
     }
     return scopes;
