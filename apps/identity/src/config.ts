@@ -70,7 +70,7 @@ export const identityEnv = {
   IDENTITY_MTLS_PORT: z.coerce.number().int().min(0).max(65535).default(3443),
   /** Public base URL of the mutual-TLS listener, for `mtls_endpoint_aliases` (default: https://<issuer host>:<port>). */
   IDENTITY_MTLS_URL: urlVar(undefined, ['https']).optional(),
-  /** Failed client authentications allowed per client id per window (a source address gets 5×). */
+  /** Failed client authentications allowed per client id from one address per window (an address gets 5×). */
   CLIENT_AUTH_MAX_FAILURES: positiveIntVar(10),
   CLIENT_AUTH_FAILURE_WINDOW_SECONDS: positiveIntVar(300),
   /** How stale the token endpoint's view of credentials and subscriptions may be on other replicas (0 = check every request). */

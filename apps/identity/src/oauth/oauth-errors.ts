@@ -32,15 +32,12 @@ export class InvalidClientError extends OAuthError {
   readonly error = 'invalid_client';
   readonly status = 401;
 
-  /** `usedBasic`: RFC 6749 §5.2 requires a matching `WWW-Authenticate` challenge then. */
-  constructor(
-    description = 'Client authentication failed.',
-    readonly usedBasic = false,
-  ) {
+  constructor(description = 'Client authentication failed.') {
     super(description);
-    this.headers['www-authenticate'] = usedBasic
-      ? 'Basic realm="portcullis", charset="UTF-8"'
-      : 'Bearer realm="portcullis"';
+    // A 401 must carry a challenge (RFC 9110 §11.6.1). RFC 6749 §5.2 wants the scheme the client
+    // used when it used the Authorization header, and Basic is the only one these endpoints take
+    // there; for the other methods it names the scheme the endpoint supports.
+    this.headers['www-authenticate'] = 'Basic realm="portcullis", charset="UTF-8"';
   }
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from '@portcullis/db';
 import { SignJWT, type CryptoKey } from 'jose';
+import type { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IdentityTestApp } from '../support/identity-test-app.js';
 import {
@@ -62,6 +63,17 @@ describe('token endpoint errors (RFC 6749 §5.2)', () => {
     );
     expectOAuthError(response, 401, 'invalid_client');
     expect(response.headers.get('www-authenticate')).toMatch(/^Basic /);
+  });
+
+  it('wrong secret in the body → 401 invalid_client challenging with Basic, the scheme the endpoint takes', async () => {
+    const response = await post({
+      grant_type: 'client_credentials',
+      client_id: client.clientId,
+      client_secret: 'pcls_wrong',
+    });
+    expectOAuthError(response, 401, 'invalid_client');
+    // Never Bearer: the token endpoint does not take bearer tokens.
+    expect(response.headers.get('www-authenticate')).toMatch(/^Basic realm=/);
   });
 
   it('unknown client → 401 invalid_client', async () => {
@@ -340,18 +352,27 @@ describe('brute-force limits on client authentication', () => {
     await prisma?.$disconnect();
   });
 
-  it('answers 429 with Retry-After once a client id fails too often, even with the right secret', async () => {
+  /** The statuses of four token requests with a wrong secret for this client id. */
+  async function guessFourTimes(clientId: string, agent: Agent): Promise<number[]> {
+    const wrong = { authorization: basicAuth(clientId, 'pcls_guess') };
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < 4; attempt += 1) {
+      const response = await postForm(
+        `${identity.url}/oauth2/token`,
+        { grant_type: 'client_credentials' },
+        wrong,
+        agent,
+      );
+      statuses.push(response.status);
+    }
+    return statuses;
+  }
+
+  it('answers 429 with Retry-After once a client id fails too often from one address, even with the right secret', async () => {
     const target = await createClientSecret(prisma, hashKeyOf(identity), app);
     const { agent } = loopbackAgent();
     const url = `${identity.url}/oauth2/token`;
-    const wrong = { authorization: basicAuth(target.clientId, 'pcls_guess') };
-    const statuses: number[] = [];
-    for (let attempt = 0; attempt < 4; attempt += 1) {
-      statuses.push(
-        (await postForm(url, { grant_type: 'client_credentials' }, wrong, agent)).status,
-      );
-    }
-    expect(statuses).toEqual([401, 401, 401, 429]);
+    expect(await guessFourTimes(target.clientId, agent)).toEqual([401, 401, 401, 429]);
     const blocked = await postForm(
       url,
       { grant_type: 'client_credentials' },
@@ -362,6 +383,27 @@ describe('brute-force limits on client authentication', () => {
     expect(blocked.body.error).toBe('temporarily_unavailable');
     expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
     await agent.close();
+  });
+
+  it('never locks the real client out because others failed with its client id elsewhere', async () => {
+    const target = await createClientSecret(prisma, hashKeyOf(identity), app);
+    const url = `${identity.url}/oauth2/token`;
+    // Three attackers, each up to its own limit (3) and one more, from three addresses.
+    for (let attacker = 0; attacker < 3; attacker += 1) {
+      const { agent } = loopbackAgent();
+      expect(await guessFourTimes(target.clientId, agent)).toEqual([401, 401, 401, 429]);
+      await agent.close();
+    }
+    const { agent: realClient } = loopbackAgent();
+    const response = await postForm(
+      url,
+      { grant_type: 'client_credentials' },
+      { authorization: basicAuth(target.clientId, target.secret) },
+      realClient,
+    );
+    expect(response.status).toBe(200);
+    expect(typeof response.body.access_token).toBe('string');
+    await realClient.close();
   });
 
   it('limits a source address that tries many client ids', async () => {

@@ -9,14 +9,19 @@ import type { IdentityConfig } from '../../config.js';
 const ADDRESS_FACTOR = 5;
 
 /**
- * Counts failed client authentications per client id and per source address in Redis (shared by
- * replicas; memory when Redis is down). Successful requests never touch Redis: once a key is over
- * its limit this replica remembers the block locally, so the hot path stays a map lookup.
+ * Counts failed client authentications per (client id, source address) and per source address in
+ * Redis (shared by replicas; memory when Redis is down). Successful requests never touch Redis:
+ * once a key is over its limit this replica remembers the block locally, so the hot path stays a
+ * map lookup.
+ *
+ * Never per client id alone: the block is checked before the secret, so a count anyone can raise
+ * by sending a client id (client ids are not secret) would lock the real client out from
+ * everywhere. Guessing a secret from many addresses gains nothing: secrets carry 256 random bits.
  */
 @Injectable()
 export class ClientAuthThrottle implements OnApplicationShutdown {
   private readonly redis: Redis;
-  private readonly byClient: RateLimiterRedis;
+  private readonly byClientAndAddress: RateLimiterRedis;
   private readonly byAddress: RateLimiterRedis;
   private readonly blockedUntil = new Map<string, number>();
   private lastRedisErrorLog = 0;
@@ -42,9 +47,9 @@ export class ClientAuthThrottle implements OnApplicationShutdown {
     });
     const points = config.CLIENT_AUTH_MAX_FAILURES;
     const duration = config.CLIENT_AUTH_FAILURE_WINDOW_SECONDS;
-    this.byClient = new RateLimiterRedis({
+    this.byClientAndAddress = new RateLimiterRedis({
       storeClient: this.redis,
-      keyPrefix: 'pcl:oauth:auth-fail:client',
+      keyPrefix: 'pcl:oauth:auth-fail:client-address',
       points,
       duration,
       rejectIfRedisNotReady: true,
@@ -60,11 +65,12 @@ export class ClientAuthThrottle implements OnApplicationShutdown {
     });
   }
 
-  /** Seconds until the client id or address may try again, or null when not blocked here. */
+  /** Seconds until this client id from this address may try again, or null when not blocked. */
   blockedFor(clientId: string | null, address: string): number | null {
     const now = Date.now();
     let until = 0;
     for (const key of keysFor(clientId, address)) {
+      if (key === null) continue;
       const blocked = this.blockedUntil.get(key);
       if (blocked === undefined) continue;
       if (blocked <= now) this.blockedUntil.delete(key);
@@ -75,8 +81,9 @@ export class ClientAuthThrottle implements OnApplicationShutdown {
 
   /** Counts a failure; returns the seconds to wait when a limit is now exceeded. */
   async recordFailure(clientId: string | null, address: string): Promise<number | null> {
-    const attempts: [RateLimiterRedis, string][] = [[this.byAddress, address]];
-    if (clientId) attempts.push([this.byClient, clientId]);
+    const [clientKey, addressKey] = keysFor(clientId, address);
+    const attempts: [RateLimiterRedis, string][] = [[this.byAddress, addressKey]];
+    if (clientKey) attempts.push([this.byClientAndAddress, clientKey]);
     let wait = 0;
     await Promise.all(
       attempts.map(async ([limiter, key]) => {
@@ -87,8 +94,7 @@ export class ClientAuthThrottle implements OnApplicationShutdown {
             this.logger.warn({ err: rejection }, 'client-auth limiter failed');
             return;
           }
-          const localKey = limiter === this.byClient ? `client:${key}` : `address:${key}`;
-          this.blockedUntil.set(localKey, Date.now() + rejection.msBeforeNext);
+          this.blockedUntil.set(key, Date.now() + rejection.msBeforeNext);
           wait = Math.max(wait, rejection.msBeforeNext / 1000);
         }
       }),
@@ -102,6 +108,8 @@ export class ClientAuthThrottle implements OnApplicationShutdown {
   }
 }
 
-function keysFor(clientId: string | null, address: string): string[] {
-  return clientId ? [`client:${clientId}`, `address:${address}`] : [`address:${address}`];
+/** The (client id, address) key (null without a client id) and the address key. */
+function keysFor(clientId: string | null, address: string): [string | null, string] {
+  // A space cannot occur in an address, so the pair cannot collide with another pair.
+  return [clientId ? `client:${address} ${clientId}` : null, `address:${address}`];
 }

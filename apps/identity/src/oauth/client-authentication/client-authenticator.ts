@@ -68,18 +68,15 @@ export class ClientAuthenticator {
     }
     const blocked = this.throttle.blockedFor(presented.clientId, request.ip);
     if (blocked !== null) throw new TooManyAttemptsError(blocked);
-    const usedBasic = presented.method === 'client_secret_basic';
     try {
       const authenticated = await this.verify(presented, context);
-      if (!authenticated) throw new InvalidClientError(undefined, usedBasic);
+      if (!authenticated) throw new InvalidClientError();
       this.store.touch(authenticated.credential);
       return authenticated;
     } catch (error) {
       if (!(error instanceof InvalidClientError)) throw error;
-      const failure =
-        usedBasic && !error.usedBasic ? new InvalidClientError(error.description, true) : error;
-      await this.failed(request, presented.clientId, presented.method, failure);
-      throw failure;
+      await this.failed(request, presented.clientId, presented.method, error);
+      throw error;
     }
   }
 

@@ -47,7 +47,7 @@ export function presentedClientAuth(
   }
   if (!presented.clientId) throw new InvalidRequestError('client_id is required.');
   if (presented.clientId.length > MAX_CLIENT_ID_LENGTH) {
-    throw new InvalidClientError(undefined, presented.method === 'client_secret_basic');
+    throw new InvalidClientError();
   }
   return presented;
 }
