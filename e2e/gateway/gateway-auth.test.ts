@@ -1,4 +1,5 @@
 import { apiAudience, type AccessEvent, TOPICS } from '@portcullis/contracts';
+import { generateApiKey } from '@portcullis/crypto';
 import { createKafka } from '@portcullis/kafka';
 import {
   createRemoteJWKSet,
@@ -222,6 +223,107 @@ describe('gateway against the real identity, upstream, Kafka and Redis', () => {
       const wrong = `${apiKey.slice(0, 30)}${apiKey.slice(30).split('').reverse().join('')}`;
       const result = await call(`${api.basePath}/items/1`, { headers: { 'x-api-key': wrong } });
       expect(result.status).toBe(401);
+    });
+
+    it('challenges a failed API key or Basic credential with its own scheme, Bearer errors only for tokens', async () => {
+      // The fixture API accepts all three: each 401 names all three, the failed one first.
+      const wrongKey = generateApiKey('sandbox').key; // well-formed, unknown
+      const keyRefused = await call(`${api.basePath}/items/1`, {
+        headers: { 'x-api-key': wrongKey },
+      });
+      expect(keyRefused.status).toBe(401);
+      expect(keyRefused.headers['www-authenticate']).toBe(
+        'ApiKey realm="portcullis", header="X-API-Key", Bearer realm="portcullis", Basic realm="portcullis", charset="UTF-8"',
+      );
+      const wrongBasic = Buffer.from(`${client.clientId}:not-the-secret`).toString('base64');
+      const basicRefused = await call(`${api.basePath}/items/1`, {
+        headers: { authorization: `Basic ${wrongBasic}` },
+      });
+      expect(basicRefused.status).toBe(401);
+      expect(basicRefused.headers['www-authenticate']).toBe(
+        'Basic realm="portcullis", charset="UTF-8", Bearer realm="portcullis", ApiKey realm="portcullis", header="X-API-Key"',
+      );
+      // The problem body is as it was.
+      for (const result of [keyRefused, basicRefused]) {
+        expect(result.headers['content-type']).toContain('application/problem+json');
+        expect(JSON.parse(result.body)).toMatchObject({
+          status: 401,
+          title: 'Unauthorized',
+          detail: 'The credential is not valid.',
+          requestId: result.requestId,
+        });
+        expect((await accessEvent(result.requestId)).data.reason).toBe('invalid_credential');
+      }
+      const tokenRefused = await call(`${api.basePath}/items/1`, {
+        headers: { authorization: `Bearer ${await token(apiAudience(otherApi.slug))}` },
+      });
+      expect(tokenRefused.headers['www-authenticate']).toBe(
+        'Bearer realm="portcullis", error="invalid_token", error_description="The token is not for this API.", Basic realm="portcullis", charset="UTF-8", ApiKey realm="portcullis", header="X-API-Key"',
+      );
+
+      // An API that takes tokens only: a key there gets the plain Bearer challenge.
+      const tokensOnly = await fixtures.api({
+        upstreamUrl: `${upstream.url}/tokens-only`,
+        authMethods: ['oauth2_client_credentials'],
+      });
+      await gatewayRefresh();
+      let refused = await call(`${tokensOnly.basePath}/items/1`, {
+        headers: { 'x-api-key': apiKey },
+      });
+      for (let attempt = 0; attempt < 20 && refused.status === 404; attempt += 1) {
+        await sleep(250); // the new API's snapshot is still on its way
+        refused = await call(`${tokensOnly.basePath}/items/1`, {
+          headers: { 'x-api-key': apiKey },
+        });
+      }
+      expect(refused.status).toBe(401);
+      expect(refused.headers['www-authenticate']).toBe('Bearer realm="portcullis"');
+    });
+
+    it('refuses an empty or malformed bearer token with 400 invalid_request (RFC 6750 3.1)', async () => {
+      const real = await token(apiAudience(api.slug));
+      const [header, payload, signature] = real.split('.') as [string, string, string];
+      const before = upstream.requests.length;
+      for (const authorization of [
+        'Bearer',
+        'Bearer    ',
+        'Bearer abc def',
+        'Bearer abc,def',
+        // The real token with a space in its signature: jose would decode it as the real one.
+        `Bearer ${header}.${payload}.${signature.slice(0, 8)} ${signature.slice(8)}`,
+      ]) {
+        const result = await call(`${api.basePath}/items/1`, { headers: { authorization } });
+        expect(result.status, authorization).toBe(400);
+        expect(result.headers['www-authenticate']).toBe(
+          'Bearer realm="portcullis", error="invalid_request", error_description="The token is malformed."',
+        );
+        expect(result.headers['content-type']).toContain('application/problem+json');
+        expect(JSON.parse(result.body)).toMatchObject({ status: 400, title: 'Bad request' });
+        expect((await accessEvent(result.requestId)).data).toMatchObject({
+          status: 400,
+          decision: 'deny',
+          reason: 'invalid_token',
+        });
+      }
+      expect(upstream.requests.length).toBe(before);
+    });
+
+    it('refuses a token whose key id the reachable JWKS does not have with 401, not 503', async () => {
+      const real = await token(apiAudience(api.slug));
+      const claims = JSON.parse(Buffer.from(real.split('.')[1]!, 'base64url').toString()) as Record<
+        string,
+        unknown
+      >;
+      const { privateKey } = await generateKeyPair('ES256');
+      const unknownKid = await new SignJWT(claims)
+        .setProtectedHeader({ alg: 'ES256', kid: 'not-a-key-of-identity', typ: 'at+jwt' })
+        .sign(privateKey);
+      const result = await call(`${api.basePath}/items/1`, {
+        headers: { authorization: `Bearer ${unknownKid}` },
+      });
+      expect(result.status).toBe(401);
+      expect(result.headers['www-authenticate']).toContain('error="invalid_token"');
+      expect((await accessEvent(result.requestId)).data.reason).toBe('invalid_token');
     });
 
     it('refuses an expired API key', async () => {

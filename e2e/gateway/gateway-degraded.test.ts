@@ -1,8 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { apiAudience, type AccessEvent, TOPICS } from '@portcullis/contracts';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppProcess } from '../support/app-process.js';
 import { Fixtures, type SeededApi, type SeededApp } from '../support/fixtures.js';
+import { EventCollector } from '../support/kafka-events.js';
 import { freePort } from '../support/ports.js';
 import { startGatewayProcess, startIdentityProcess } from '../support/stack.js';
 import { UpstreamRecorder } from '../support/upstream-recorder.js';
@@ -19,6 +21,8 @@ describe('gateway with a dependency missing', () => {
   let identity: AppProcess;
   let noRedis: AppProcess;
   let noIdentity: AppProcess;
+  let noJwks: AppProcess;
+  let events: EventCollector;
   let openApi: SeededApi;
   let blockingApi: SeededApi;
   let reportingApi: SeededApi;
@@ -28,7 +32,10 @@ describe('gateway with a dependency missing', () => {
 
   beforeAll(async () => {
     await upstream.start();
-    identity = await startIdentityProcess('gateway-degraded-identity');
+    [identity, events] = await Promise.all([
+      startIdentityProcess('gateway-degraded-identity'),
+      new EventCollector(process.env.KAFKA_BROKERS!.split(','), TOPICS.accessEvents).start(),
+    ]);
     openApi = await fixtures.api({
       upstreamUrl: upstream.url,
       settings: { rateLimitFailureMode: 'open' },
@@ -52,7 +59,8 @@ describe('gateway with a dependency missing', () => {
     await fixtures.subscribe(app, closedApi);
     apiKey = (await fixtures.apiKey(app)).key;
     const deadRedis = `redis://127.0.0.1:${await freePort()}`;
-    [noRedis, noIdentity] = await Promise.all([
+    const deadJwks = `http://127.0.0.1:${await freePort()}/.well-known/jwks.json`;
+    [noRedis, noIdentity, noJwks] = await Promise.all([
       startGatewayProcess({
         name: 'gateway-no-redis',
         identity,
@@ -66,12 +74,65 @@ describe('gateway with a dependency missing', () => {
         plainHttp: true,
         accept: (readiness) => readiness.checks.snapshot?.status === 'down',
       }),
+      // Identity serves the snapshot; its keys are where nothing listens (connection refused).
+      startGatewayProcess({
+        name: 'gateway-no-jwks',
+        identity,
+        plainHttp: true,
+        env: { IDENTITY_JWKS_URL: deadJwks },
+      }),
     ]);
   });
 
   afterAll(async () => {
-    await Promise.all([noRedis?.stop(), noIdentity?.stop(), identity?.stop()]);
-    await Promise.all([upstream.stop(), fixtures.close()]);
+    await Promise.all([noRedis?.stop(), noIdentity?.stop(), noJwks?.stop(), identity?.stop()]);
+    await Promise.all([events?.stop(), upstream.stop(), fixtures.close()]);
+  });
+
+  it('answers 503 with Retry-After, not 401, when the token keys cannot be fetched', async () => {
+    const client = await fixtures.clientSecret(app);
+    const basic = Buffer.from(
+      `${encodeURIComponent(client.clientId)}:${encodeURIComponent(client.clientSecret)}`,
+    ).toString('base64');
+    const issued = await request(`${identity.url}/oauth2/token`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${basic}`,
+      },
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        resource: apiAudience(openApi.slug),
+      }).toString(),
+    });
+    const { access_token: accessToken } = (await issued.body.json()) as { access_token: string };
+    expect(issued.statusCode).toBe(200);
+    // Twice: the second is not a kept refusal either (the next request tries the keys again).
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      const result = await call(`${noJwks.url}${openApi.basePath}/items/1`, {
+        authorization: `Bearer ${accessToken}`,
+      });
+      expect(result.status).toBe(503);
+      expect(result.headers['retry-after']).toBe('5');
+      expect(result.headers['www-authenticate']).toBeUndefined();
+      expect(result.headers['content-type']).toContain('application/problem+json');
+      expect(JSON.parse(result.body)).toMatchObject({ status: 503 });
+      const requestId = String(result.headers['x-request-id']);
+      const event = (await events.waitFor(
+        (candidate) =>
+          candidate.type === 'gateway.access' && candidate.data.requestId === requestId,
+      )) as AccessEvent;
+      // Not an authentication failure: audit must not count it against the caller's address.
+      expect(event.data).toMatchObject({
+        status: 503,
+        decision: 'deny',
+        reason: 'jwks_unavailable',
+      });
+    }
+    // API keys do not need the JWKS.
+    expect(
+      (await call(`${noJwks.url}${openApi.basePath}/items/1`, { 'x-api-key': apiKey })).status,
+    ).toBe(200);
   });
 
   it('refuses traffic with a 503 problem until the snapshot is loaded', async () => {

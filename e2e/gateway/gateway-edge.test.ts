@@ -417,6 +417,35 @@ describe('gateway edges: response cache, parser rejections, blocked sources', ()
       expect((await call(path, keyA, { from: address })).status).toBe(200);
     });
 
+    it('matches a block written as IPv4-mapped IPv6, and lifts it under yet another spelling', async () => {
+      const path = `${uncached.basePath}/items/3`;
+      const mapped = '::ffff:127.0.0.2';
+      const block = await fixtures.prisma.sourceBlock.create({
+        data: { source: mapped, reason: 'e2e: spelled as IPv6' },
+      });
+      await fixtures.announceChange(producer, 'source.blocked', mapped);
+      await sleep(1_000);
+      const refused = await call(path, keyA, { from: address });
+      expect(refused.status).toBe(403);
+      expect((await accessEvent(refused.requestId)).data).toMatchObject({
+        reason: 'blocked_source',
+        sourceIp: address,
+      });
+      expect((await call(path, keyA)).status).toBe(200);
+      // A snapshot carrying the row as written keeps the block.
+      await fixtures.announceChange(producer, 'api.changed', uncached.id);
+      await sleep(1_000);
+      expect((await call(path, keyA, { from: address })).status).toBe(403);
+
+      await fixtures.prisma.sourceBlock.update({
+        where: { id: block.id },
+        data: { liftedAt: new Date() },
+      });
+      await fixtures.announceChange(producer, 'source.unblocked', '0:0:0:0:0:FFFF:7F00:0002');
+      await sleep(1_000);
+      expect((await call(path, keyA, { from: address })).status).toBe(200);
+    });
+
     it('refuses a source (CIDR range) that arrives with a fresh snapshot', async () => {
       const path = `${uncached.basePath}/items/2`;
       const block = await fixtures.prisma.sourceBlock.create({

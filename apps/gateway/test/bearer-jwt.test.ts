@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BearerJwtVerifier } from '../src/authentication/bearer-jwt.js';
@@ -133,9 +134,120 @@ describe('BearerJwtVerifier', () => {
     const verifier = new BearerJwtVerifier(jwksUrl, ISSUER, clock);
     const token = await sign({}, { kid: 'key-from-the-future' });
     const fetchedBefore = jwksRequests;
-    expect((await refusal(verifier, token)).reason).toBe('invalid_token');
-    expect((await refusal(verifier, token)).reason).toBe('invalid_token');
+    for (let call = 0; call < 2; call += 1) {
+      // The JWKS answered: the token, not the gateway, is at fault.
+      const denial = await refusal(verifier, token);
+      expect(denial.status).toBe(401);
+      expect(denial.reason).toBe('invalid_token');
+      expect(denial.headers['www-authenticate']).toContain('error="invalid_token"');
+    }
     expect(verifier.signatureChecks).toBe(2);
     expect(jwksRequests).toBeGreaterThan(fetchedBefore);
+  });
+
+  it('refuses an empty, blank or malformed token with 400 invalid_request, before any signature check', async () => {
+    const verifier = new BearerJwtVerifier(jwksUrl, ISSUER, clock);
+    const valid = await sign();
+    const [header, payload, signature] = valid.split('.') as [string, string, string];
+    const malformed = [
+      '',
+      ' ',
+      '\t',
+      'abc def',
+      'abc,def',
+      'abc"def',
+      'abc=def',
+      // jose's base64url decoding skips whitespace: this one would verify as the valid token.
+      `${header}.${payload}.${signature.slice(0, 10)} ${signature.slice(10)}`,
+    ];
+    for (const token of malformed) {
+      const denial = await refusal(verifier, token);
+      expect(denial.status, JSON.stringify(token)).toBe(400);
+      expect(denial.slug).toBe('bad-request');
+      expect(denial.headers['www-authenticate']).toBe(
+        'Bearer realm="portcullis", error="invalid_request", error_description="The token is malformed."',
+      );
+    }
+    expect(verifier.signatureChecks).toBe(0);
+    // b64token allows '~', '+', '/' and trailing '=': such a token is checked (and refused) as usual.
+    expect((await refusal(verifier, 'ab~+/c.d.e==')).status).toBe(401);
+  });
+
+  describe('when the JWKS cannot be read', () => {
+    /** A port nothing listens on: connections are refused. */
+    async function closedPort(): Promise<number> {
+      const probe = createServer();
+      await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+      const { port } = probe.address() as AddressInfo;
+      await new Promise((resolve) => probe.close(resolve));
+      return port;
+    }
+
+    function expectUnavailable(denial: Denial): void {
+      expect(denial.status).toBe(503);
+      expect(denial.reason).toBe('jwks_unavailable');
+      expect(denial.headers['retry-after']).toBe('5');
+      expect(denial.headers['www-authenticate']).toBeUndefined();
+    }
+
+    it('answers 503 with Retry-After, not 401, and accepts the token once the JWKS is back', async () => {
+      const port = await closedPort();
+      const verifier = new BearerJwtVerifier(`http://127.0.0.1:${port}/jwks`, ISSUER, clock);
+      const token = await sign();
+      expectUnavailable(await refusal(verifier, token));
+      expectUnavailable(await refusal(verifier, token));
+      // Not kept: the outage is not the token's.
+      const jwk = await (await fetch(jwksUrl)).text();
+      const back = createServer((_request, response) => {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(jwk);
+      });
+      await new Promise<void>((resolve) => back.listen(port, '127.0.0.1', resolve));
+      try {
+        const caller = await verifier.authenticate(store, token, AUDIENCE, noCertificate);
+        expect(caller.appId).toBe('app-1');
+      } finally {
+        await new Promise((resolve) => back.close(resolve));
+      }
+      expect(verifier.signatureChecks).toBe(3);
+    });
+
+    it('answers 503 when the JWKS endpoint fails or answers something that is not a key set', async () => {
+      let answer = { status: 500, body: '{"error":"boom"}' };
+      const failing = createServer((_request, response) => {
+        response.writeHead(answer.status, { 'content-type': 'application/json' });
+        response.end(answer.body);
+      });
+      await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', resolve));
+      const { port } = failing.address() as AddressInfo;
+      try {
+        const verifier = new BearerJwtVerifier(`http://127.0.0.1:${port}/jwks`, ISSUER, clock);
+        const token = await sign();
+        expectUnavailable(await refusal(verifier, token));
+        answer = { status: 200, body: '<html>maintenance</html>' };
+        expectUnavailable(await refusal(verifier, token));
+        answer = { status: 200, body: '{"keys":"none"}' };
+        expectUnavailable(await refusal(verifier, token));
+      } finally {
+        await new Promise((resolve) => failing.close(resolve));
+      }
+    });
+
+    it(
+      'answers 503 when the JWKS endpoint does not answer in time',
+      { timeout: 15_000 },
+      async () => {
+        const silent = createServer(() => undefined); // accepts, never answers
+        await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+        const { port } = silent.address() as AddressInfo;
+        try {
+          const verifier = new BearerJwtVerifier(`http://127.0.0.1:${port}/jwks`, ISSUER, clock);
+          expectUnavailable(await refusal(verifier, await sign()));
+        } finally {
+          silent.closeAllConnections();
+          await new Promise((resolve) => silent.close(resolve));
+        }
+      },
+    );
   });
 });

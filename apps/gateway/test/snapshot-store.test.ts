@@ -1,4 +1,5 @@
 import { gatewaySnapshotSchema, type GatewaySnapshot } from '@portcullis/contracts';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { SnapshotStore } from '../src/config-sync/snapshot-store.js';
 
@@ -107,6 +108,83 @@ describe('SnapshotStore', () => {
     expect(store.isBlocked('198.51.100.1')).toBe(false);
     store.apply(change('source.blocked', 6, '192.0.2.1', new Date(Date.now() - 1).toISOString()));
     expect(store.isBlocked('192.0.2.1')).toBe(false);
+  });
+
+  // Sources as the pipeline sees them: the socket's text (RFC 5952), IPv4-mapped IPv6 unwrapped.
+  it('blocks every spelling of an IPv6 address, and IPv4 however it is written', () => {
+    const later = new Date(Date.now() + 60_000).toISOString();
+    const cases: [entry: string, source: string][] = [
+      ['2001:0db8:0:0:0:0:0:1', '2001:db8::1'],
+      ['2001:DB8::1', '2001:db8::1'],
+      ['2001:db8:0000::0001', '2001:db8::1'],
+      ['2001:db8::1%eth0', '2001:db8::1'],
+      ['2001:db8:0:0:1:0:0:1', '2001:db8::1:0:0:1'],
+      ['0:0:0:0:0:0:0:1', '::1'],
+      ['::ffff:10.0.0.1', '10.0.0.1'],
+      ['::FFFF:10.0.0.1', '10.0.0.1'],
+      ['::ffff:a00:1', '10.0.0.1'],
+      ['0:0:0:0:0:ffff:0a00:0001', '10.0.0.1'],
+      ['10.0.0.1', '10.0.0.1'],
+    ];
+    for (const [entry, source] of cases) {
+      const store = new SnapshotStore();
+      store.replace(snapshot(3, { blockedSources: [{ address: entry, until: later }] }));
+      expect(store.isBlocked(source), `${entry} blocks ${source}`).toBe(true);
+      expect(store.isBlocked('10.0.0.2'), `${entry} blocks 10.0.0.2`).toBe(false);
+      expect(store.isBlocked('2001:db8::2'), `${entry} blocks 2001:db8::2`).toBe(false);
+    }
+  });
+
+  it('blocks ranges however they are written, mapped IPv4 included', () => {
+    const later = new Date(Date.now() + 60_000).toISOString();
+    const store = new SnapshotStore();
+    store.replace(
+      snapshot(3, {
+        blockedSources: [
+          { address: '2001:0DB8:0001::/48', until: later },
+          { address: '::ffff:192.0.2.0/120', until: later },
+        ],
+      }),
+    );
+    expect(store.isBlocked('2001:db8:1:ffff::1')).toBe(true);
+    expect(store.isBlocked('2001:db8:2::1')).toBe(false);
+    expect(store.isBlocked('192.0.2.77')).toBe(true);
+    expect(store.isBlocked('192.0.3.1')).toBe(false);
+    // From the original snapshot: still a range.
+    store.apply(change('source.blocked', 4, '203.0.113.0/24'));
+    expect(store.isBlocked('203.0.113.200')).toBe(true);
+  });
+
+  it('lifts a block announced under one spelling by an unblock under another', () => {
+    const later = new Date(Date.now() + 60_000).toISOString();
+    const store = new SnapshotStore();
+    store.replace(snapshot(3, { blockedSources: [] }));
+    store.apply(change('source.blocked', 4, '2001:db8::1', later));
+    store.apply(change('source.blocked', 5, '::ffff:10.0.0.1', later));
+    store.apply(change('source.blocked', 6, '2001:db8:ff::/48', later));
+    expect(store.isBlocked('2001:db8::1')).toBe(true);
+    expect(store.isBlocked('10.0.0.1')).toBe(true);
+    expect(store.isBlocked('2001:db8:ff::9')).toBe(true);
+    store.apply(change('source.unblocked', 7, '2001:0DB8:0:0:0:0:0:0001'));
+    store.apply(change('source.unblocked', 8, '10.0.0.1'));
+    store.apply(change('source.unblocked', 9, '2001:0db8:00ff::/48'));
+    expect(store.isBlocked('2001:db8::1')).toBe(false);
+    expect(store.isBlocked('10.0.0.1')).toBe(false);
+    expect(store.isBlocked('2001:db8:ff::9')).toBe(false);
+  });
+
+  it('stops blocking a range when it lapses, and ignores entries that are not addresses', async () => {
+    const store = new SnapshotStore();
+    store.replace(snapshot(3, { blockedSources: [] }));
+    const soon = new Date(Date.now() + 50).toISOString();
+    store.apply(change('source.blocked', 4, '198.51.100.0/24', soon));
+    store.apply(change('source.blocked', 5, 'not-an-address'));
+    store.apply(change('source.blocked', 6, '10.0.0.0/33'));
+    store.apply(change('source.blocked', 7, '10.0.0.1/x'));
+    expect(store.isBlocked('198.51.100.1')).toBe(true);
+    expect(store.isBlocked('10.0.0.1')).toBe(false);
+    await sleep(80);
+    expect(store.isBlocked('198.51.100.1')).toBe(false);
   });
 
   it('keeps block changes from events across a snapshot fetched before they committed', () => {

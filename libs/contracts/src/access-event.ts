@@ -37,6 +37,8 @@ export const accessReasonSchema = z.enum([
   'upstream_timeout',
   'circuit_open',
   'rate_limiter_unavailable',
+  /** The gateway could not read identity's token keys (JWKS): our outage, not the caller's. */
+  'jwks_unavailable',
 ]);
 export type AccessReason = z.infer<typeof accessReasonSchema>;
 

@@ -1,8 +1,8 @@
 import { createHash, type X509Certificate } from 'node:crypto';
 import { accessTokenClaimsSchema, type AccessTokenClaims } from '@portcullis/contracts';
-import { createRemoteJWKSet, errors, jwtVerify } from 'jose';
+import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import type { SnapshotStore } from '../config-sync/snapshot-store.js';
-import { Denial } from '../pipeline/denial.js';
+import { Denial, denials } from '../pipeline/denial.js';
 import type { CallerIdentity } from '../pipeline/request-context.js';
 
 /** The client certificate of the TLS connection, parsed only when a bound token needs it. */
@@ -11,22 +11,50 @@ export type PeerCertificate = () => X509Certificate | null;
 /** Asymmetric only: `none` and HMAC (a shared secret the gateway must not hold) are refused. */
 export const ACCEPTED_ALGORITHMS = ['ES256', 'EdDSA', 'RS256'];
 const CLOCK_TOLERANCE_SECONDS = 5;
+/** RFC 6750 §2.1 b64token: anything else in `Authorization: Bearer` is a malformed request. */
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+/**
+ * Identity's JWKS could not be read: our outage, not the caller's token, so 503 and never a
+ * reason audit counts as an authentication failure (its source blocks act on those).
+ */
+const KEYS_UNAVAILABLE_REASON = 'jwks_unavailable';
+/** What clients are asked to wait; the gateway tries the JWKS again for the next token anyway. */
+const KEYS_RETRY_AFTER_SECONDS = '5';
+
+const STATUS_WORDS: Record<400 | 401 | 403, [slug: string, title: string]> = {
+  400: ['bad-request', 'Bad request'],
+  401: ['unauthorized', 'Unauthorized'],
+  403: ['forbidden', 'Forbidden'],
+};
 
 export function bearerChallenge(
-  status: number,
+  status: 400 | 401 | 403,
   reason: Denial['reason'],
   error: 'invalid_token' | 'insufficient_scope' | 'invalid_request',
   description: string,
   extra = '',
 ): Denial {
   const header = `Bearer realm="portcullis", error="${error}", error_description="${description}"${extra}`;
-  return new Denial(
-    status,
-    reason,
-    status === 403 ? 'forbidden' : 'unauthorized',
-    status === 403 ? 'Forbidden' : 'Unauthorized',
-    description,
-    { 'www-authenticate': header },
+  const [slug, title] = STATUS_WORDS[status];
+  return new Denial(status, reason, slug, title, description, { 'www-authenticate': header });
+}
+
+/** Thrown by the key lookup when the JWKS itself failed (unreachable, timed out, not a JWKS). */
+class KeysUnavailable extends Error {
+  constructor(cause: unknown) {
+    super('The JWKS could not be read.', { cause });
+  }
+}
+
+/**
+ * Errors of the key lookup that concern the token (no key has its `kid`, several match it, its
+ * `alg` has no key type). Anything else there is the JWKS fetch failing.
+ */
+function concernsToken(error: unknown): boolean {
+  return (
+    error instanceof errors.JWKSNoMatchingKey ||
+    error instanceof errors.JWKSMultipleMatchingKeys ||
+    error instanceof errors.JOSENotSupported
   );
 }
 
@@ -43,7 +71,7 @@ type CheckedToken =
  * kept (expiry, revocation, the client certificate) is checked on every request.
  */
 export class BearerJwtVerifier {
-  readonly #jwks: ReturnType<typeof createRemoteJWKSet>;
+  readonly #jwks: JWTVerifyGetKey;
   readonly #checked = new Map<string, CheckedToken>();
   #signatureChecks = 0;
 
@@ -53,11 +81,19 @@ export class BearerJwtVerifier {
     /** Milliseconds since the epoch; tests move it. */
     private readonly now: () => number = Date.now,
   ) {
-    this.#jwks = createRemoteJWKSet(new URL(jwksUrl), {
+    const remote = createRemoteJWKSet(new URL(jwksUrl), {
       cooldownDuration: 30_000,
       cacheMaxAge: 10 * 60_000,
       timeoutDuration: 5_000,
     });
+    // Only a signature check on a token not seen before gets here, never a cached answer.
+    this.#jwks = async (protectedHeader, token) => {
+      try {
+        return await remote(protectedHeader, token);
+      } catch (error) {
+        throw concernsToken(error) ? error : new KeysUnavailable(error);
+      }
+    };
   }
 
   /** Signature verifications done so far (the rest of the requests were answered from the cache). */
@@ -80,6 +116,11 @@ export class BearerJwtVerifier {
         throw expiredToken();
       }
       return this.#identify(store, known.claims, clientCertificate);
+    }
+    // Before the signature check, so no token the cache holds can fail it (jose's base64url
+    // decoding skips whitespace: `a.b.c d` would otherwise verify as `a.b.cd`).
+    if (!B64TOKEN.test(token)) {
+      throw bearerChallenge(400, 'invalid_token', 'invalid_request', 'The token is malformed.');
     }
     this.#signatureChecks += 1;
     let payload: unknown;
@@ -219,13 +260,11 @@ function toDenial(error: unknown): Denial {
       'The token is not for this API.',
     );
   }
-  if (error instanceof errors.JWKSTimeout) {
-    return new Denial(
-      503,
-      'invalid_token',
-      'unavailable',
-      'Service unavailable',
-      'Token keys are unavailable.',
+  if (error instanceof KeysUnavailable) {
+    return denials.unavailable(
+      KEYS_UNAVAILABLE_REASON,
+      'The keys to verify the token are unavailable; try again later.',
+      { 'retry-after': KEYS_RETRY_AFTER_SECONDS },
     );
   }
   return bearerChallenge(401, 'invalid_token', 'invalid_token', 'The token is not valid.');

@@ -4,13 +4,12 @@ import type { SnapshotStore } from '../config-sync/snapshot-store.js';
 import { Denial } from '../pipeline/denial.js';
 import type { CallerIdentity } from '../pipeline/request-context.js';
 
+/** A 401 without a challenge: the authenticate policy adds the schemes the API accepts. */
 export function invalidCredential(
   detail = 'The credential is not valid.',
   reason: Denial['reason'] = 'invalid_credential',
 ) {
-  return new Denial(401, reason, 'unauthorized', 'Unauthorized', detail, {
-    'www-authenticate': 'Bearer realm="portcullis"',
-  });
+  return new Denial(401, reason, 'unauthorized', 'Unauthorized', detail);
 }
 
 /**

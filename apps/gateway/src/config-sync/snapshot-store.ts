@@ -1,4 +1,4 @@
-import { BlockList, isIP } from 'node:net';
+import { BlockList, isIP, SocketAddress } from 'node:net';
 import type {
   ConfigChangeEventData,
   GatewayApi,
@@ -18,9 +18,9 @@ export interface CompiledApi {
 }
 
 interface Block {
-  address: string;
   untilMs: number;
-  range: BlockList | null;
+  /** A range's network, prefix length and family; null for one address. */
+  subnet: { network: string; prefix: number; family: 'ipv4' | 'ipv6' } | null;
 }
 
 /**
@@ -40,7 +40,11 @@ export class SnapshotStore {
   #revokedCredentialIds = new Set<string>();
   #withdrawnCredentialIds = new Set<string>();
   #revokedJtis = new Map<string, number>();
+  /** By the spelling a socket reports (`toBlock`), so looking up a source is one Map get. */
   #blocks = new Map<string, Block>();
+  /** The active ranges in one list, rebuilt when one is added or lifted and when one lapses. */
+  #ranges: BlockList | null = null;
+  #rangesLapseAtMs = Number.POSITIVE_INFINITY;
   /**
    * Block changes applied from events, by version, until a snapshot at least that new arrives: a
    * snapshot fetched before such a change committed must not undo it (blocks, unlike revocations,
@@ -95,7 +99,7 @@ export class SnapshotStore {
     }
     const blocks = new Map<string, Block>();
     for (const block of snapshot.blockedSources) {
-      blocks.set(block.address, toBlock(block.address, Date.parse(block.until)));
+      blocks.set(...toBlock(block.address, Date.parse(block.until)));
     }
     this.#apisByBasePath = apis;
     this.#maxBaseSegments = maxSegments;
@@ -109,6 +113,7 @@ export class SnapshotStore {
       (change) => change.configVersion > snapshot.configVersion,
     );
     for (const change of this.#blockChangesAhead) this.#applyBlockChange(change);
+    this.#compileRanges(Date.now());
     this.#issuer = snapshot.issuer;
     this.#version = Math.max(this.#version, snapshot.configVersion);
     this.#loadedAt = new Date();
@@ -133,6 +138,7 @@ export class SnapshotStore {
       case 'source.blocked':
       case 'source.unblocked':
         this.#applyBlockChange(change);
+        this.#compileRanges(Date.now());
         this.#blockChangesAhead.push(change);
         break;
       case 'signing_keys.changed':
@@ -145,12 +151,23 @@ export class SnapshotStore {
   }
 
   #applyBlockChange(change: ConfigChangeEventData): void {
-    if (change.kind === 'source.unblocked') {
-      this.#blocks.delete(change.entityId);
-      return;
-    }
     const untilMs = change.until ? Date.parse(change.until) : Number.POSITIVE_INFINITY;
-    this.#blocks.set(change.entityId, toBlock(change.entityId, untilMs));
+    const [key, block] = toBlock(change.entityId, untilMs);
+    if (change.kind === 'source.unblocked') this.#blocks.delete(key);
+    else this.#blocks.set(key, block);
+  }
+
+  #compileRanges(now: number): void {
+    let ranges: BlockList | null = null;
+    let lapseAtMs = Number.POSITIVE_INFINITY;
+    for (const { subnet, untilMs } of this.#blocks.values()) {
+      if (!subnet || untilMs <= now) continue;
+      ranges ??= new BlockList();
+      ranges.addSubnet(subnet.network, subnet.prefix, subnet.family);
+      lapseAtMs = Math.min(lapseAtMs, untilMs);
+    }
+    this.#ranges = ranges;
+    this.#rangesLapseAtMs = lapseAtMs;
   }
 
   /** The API whose base path is the longest prefix of the path. */
@@ -199,15 +216,17 @@ export class SnapshotStore {
     return until !== undefined && until > Date.now();
   }
 
+  /**
+   * `address` as the socket reports it (RFC 5952 for IPv6, IPv4-mapped IPv6 as plain IPv4); blocks
+   * were brought to that spelling when they arrived.
+   */
   isBlocked(address: string): boolean {
     if (this.#blocks.size === 0) return false;
     const now = Date.now();
-    for (const block of this.#blocks.values()) {
-      if (block.untilMs <= now) continue;
-      if (block.address === address) return true;
-      if (block.range?.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4')) return true;
-    }
-    return false;
+    const single = this.#blocks.get(address);
+    if (single !== undefined && single.untilMs > now) return true;
+    if (now >= this.#rangesLapseAtMs) this.#compileRanges(now);
+    return this.#ranges?.check(address, address.includes(':') ? 'ipv6' : 'ipv4') ?? false;
   }
 
   #pruneRevokedTokens(): void {
@@ -224,16 +243,42 @@ function segmentsOf(path: string): string[] {
   return path.split('/').filter((segment) => segment !== '');
 }
 
-function toBlock(address: string, untilMs: number): Block {
-  const [network, prefix] = address.split('/');
-  let range: BlockList | null = null;
-  if (network && prefix && isIP(network)) {
-    range = new BlockList();
-    try {
-      range.addSubnet(network, Number(prefix), isIP(network) === 6 ? 'ipv6' : 'ipv4');
-    } catch {
-      range = null;
-    }
+/**
+ * A blocked address or range under the spelling a socket reports, so that every spelling of it
+ * (`2001:0DB8:0:0::1`, `::ffff:10.0.0.1`, `::ffff:10.0.0.0/104`) blocks, and unblocks, the same
+ * source. Text that is neither is kept as it came and matches no address.
+ */
+function toBlock(entry: string, untilMs: number): [key: string, block: Block] {
+  const unmatchable: [string, Block] = [entry, { untilMs, subnet: null }];
+  const [host = '', prefixText, ...rest] = entry.split('/');
+  const spelled = socketSpelling(host);
+  if (spelled === null || rest.length > 0) return unmatchable;
+  const plain = unmapped(spelled);
+  if (prefixText === undefined) return [plain, { untilMs, subnet: null }];
+  if (!/^\d{1,3}$/.test(prefixText)) return unmatchable;
+  let prefix = Number(prefixText);
+  let network = spelled;
+  if (plain !== spelled && prefix >= 96) {
+    network = plain;
+    prefix -= 96;
   }
-  return { address, untilMs, range };
+  const family = isIP(network) === 6 ? 'ipv6' : 'ipv4';
+  if (prefix > (family === 'ipv6' ? 128 : 32)) return unmatchable;
+  return [`${network}/${prefix}`, { untilMs, subnet: { network, prefix, family } }];
+}
+
+/** libuv's text for an address (what `socket.remoteAddress` holds), or null if not one. */
+function socketSpelling(address: string): string | null {
+  const family = isIP(address);
+  if (family === 0) return null;
+  try {
+    return new SocketAddress({ address, family: family === 6 ? 'ipv6' : 'ipv4' }).address;
+  } catch {
+    return null;
+  }
+}
+
+/** IPv4-mapped IPv6 as plain IPv4, as the pipeline reports a source. */
+function unmapped(address: string): string {
+  return address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
 }
