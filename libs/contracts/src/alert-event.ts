@@ -16,6 +16,7 @@ export const alertRuleSchema = z.enum([
   'revoked_credential_use',
   'upstream_error_spike',
   'rate_limiter_unavailable',
+  'jwks_unavailable',
 ]);
 export type AlertRule = z.infer<typeof alertRuleSchema>;
 

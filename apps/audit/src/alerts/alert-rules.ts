@@ -91,6 +91,21 @@ export class AlertRules {
         });
       }
     }
+    if (data.reason === 'jwks_unavailable') {
+      const { threshold, windowSeconds } = this.thresholds.jwksUnavailable;
+      const count = await this.windows.count(`jwks:${data.gatewayId}`, event.id, at, windowSeconds);
+      if (count >= threshold) {
+        add({
+          rule: 'jwks_unavailable',
+          // Every caller with a token the gateway has not checked yet is refused meanwhile.
+          severity: 'high',
+          dedupKey: `jwks_unavailable:gateway:${data.gatewayId}`,
+          summary: `Gateway ${data.gatewayId} could not read identity's token keys (JWKS)`,
+          subject: { gatewayId: data.gatewayId, observed: count, threshold, windowSeconds },
+          at,
+        });
+      }
+    }
     if (data.apiId) add(await this.#upstreamErrors(event, data.apiId, at));
     if (data.appId) add(await this.#trafficBaseline(data.appId, at));
     if (data.clientId && data.decision === 'allow' && data.sourceIp) {

@@ -24,6 +24,8 @@ export const alertThresholdsSchema = z.strictObject({
   /** Fail-closed refusals (rate_limiter_unavailable) and fail-open requests counted in memory
    * (rateLimitFallback) per gateway: Redis was unreachable. */
   rateLimiterUnavailable: burst(1, 300),
+  /** Tokens refused with 503 (jwks_unavailable) per gateway: identity's JWKS could not be read. */
+  jwksUnavailable: burst(1, 300),
   /** An application's requests in the current minute versus its own EWMA per-minute rate. */
   trafficBaseline: z
     .strictObject({

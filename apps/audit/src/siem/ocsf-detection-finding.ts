@@ -36,6 +36,7 @@ const RULE_TITLES: Record<AlertEventData['rule'], string> = {
   revoked_credential_use: 'Use of a revoked or expired credential',
   upstream_error_spike: 'Upstream error spike',
   rate_limiter_unavailable: 'Rate limiter unavailable at a gateway',
+  jwks_unavailable: "Identity's token keys unavailable at a gateway",
 };
 
 export type OcsfDetectionFinding = Record<string, unknown> & {

@@ -204,6 +204,30 @@ describe('anomaly rules on the stream (real Kafka, Redis, PostgreSQL)', () => {
     expect(await settled(`rate_limiter_unavailable:gateway:${healthy}`)).toHaveLength(0);
   });
 
+  it('a gateway refusing tokens because it cannot read the JWKS opens the key alert, not an upstream one', async () => {
+    const degraded = `gw-${hex()}`;
+    const api = `api-${hex()}`;
+    await harness.produce([
+      // More than the upstream rule's minimum (20), all failed: an upstream reason would alert.
+      ...many(25, () => ({
+        gatewayId: degraded,
+        apiId: api,
+        status: 503,
+        decision: 'deny' as const,
+        reason: 'jwks_unavailable' as const,
+      })),
+    ]);
+    const alerts = await waitFor(
+      'the JWKS alert',
+      () => alertsFor(`jwks_unavailable:gateway:${degraded}`),
+      (list) => list.length > 0 && list[0]!.count === 25,
+    );
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toMatchObject({ rule: 'jwks_unavailable', severity: 'high' });
+    // Neither the API's upstream nor the caller's authentication is at fault.
+    expect(await settled(`upstream_error_spike:api:${api}`)).toHaveLength(0);
+  });
+
   it('upstream errors: a 5xx spike on one API opens one alert, a few errors do not', async () => {
     const spiking = `api-${hex()}`;
     const healthy = `api-${hex()}`;
