@@ -410,7 +410,7 @@ describe('brute-force limits on client authentication', () => {
     const { agent } = loopbackAgent();
     const url = `${identity.url}/oauth2/token`;
     const statuses: number[] = [];
-    // 3 failures per client id, 15 per address: the 16th different id is refused.
+    // 3 failures per client id and address, 15 per address: the 16th different id is refused.
     for (let attempt = 0; attempt < 16; attempt += 1) {
       const response = await postForm(
         url,

@@ -12,14 +12,14 @@ export function clientSecretBasic(
   if (!header || !/^basic /i.test(header)) return null;
   const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
   const separator = decoded.indexOf(':');
-  if (separator <= 0) throw new InvalidClientError('Malformed Basic credentials.', true);
+  if (separator <= 0) throw new InvalidClientError('Malformed Basic credentials.');
   try {
     const clientId = formDecode(decoded.slice(0, separator));
     const secret = formDecode(decoded.slice(separator + 1));
     if (!clientId || !secret) throw new Error('empty');
     return { method: 'client_secret_basic', clientId, secret };
   } catch {
-    throw new InvalidClientError('Malformed Basic credentials.', true);
+    throw new InvalidClientError('Malformed Basic credentials.');
   }
 }
 
