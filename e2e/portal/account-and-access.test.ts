@@ -522,7 +522,7 @@ describe('portal: account security and access management', () => {
     await form.getByText(`Sink “SOC hook ${suffix}” added.`).waitFor();
     const row = sam.page.getByRole('row').filter({ hasText: `SOC hook ${suffix}` });
     await row.getByText('Webhook').waitFor();
-    await row.getByText(/Healthy|Failing/).waitFor();
+    await row.getByText(/Healthy|Failing|Misconfigured/).waitFor();
     // The backlog comes with the list (include=status): a number, not "unknown".
     await row.getByText(/^\d+ events? behind$/).waitFor();
     await checkPage(sam, '28-siem-sinks');

@@ -1,4 +1,4 @@
-import type { AccessEvent, ManagementEvent } from '@portcullis/contracts';
+import type { AccessEvent, AccessEventData, ManagementEvent } from '@portcullis/contracts';
 import { toOcsfDetectionFinding, type OcsfDetectionFinding } from './ocsf-detection-finding.js';
 import { OCSF_VERSION } from './ocsf-version.js';
 import type { ExportableEvent } from './siem-record.js';
@@ -118,12 +118,7 @@ function fromAccess(event: AccessEvent, productVersion: string): OcsfApiActivity
     message: `${data.method} ${data.route ?? data.path} ${data.decision} (${data.reason})`,
     actor: {
       app_uid: data.appId ?? undefined,
-      user: {
-        uid: data.clientId ?? undefined,
-        type_id: 99,
-        type: 'Service',
-        uid_alt: data.credentialId ?? undefined,
-      },
+      ...accessUser(data),
       authorizations: [{ decision: data.decision === 'allow' ? 'Allowed' : 'Denied' }],
     },
     api: {
@@ -147,6 +142,7 @@ function fromAccess(event: AccessEvent, productVersion: string): OcsfApiActivity
       team_id: data.teamId,
       developer_id: data.developerId,
       auth_method: data.authMethod,
+      credential_id: data.credentialId,
       token_jti: data.tokenJti,
       upstream_latency_ms: data.latencyMs.upstream,
     },
@@ -163,7 +159,8 @@ function fromManagement(event: ManagementEvent, productVersion: string): OcsfApi
     actor: {
       user: {
         uid: data.actor.id ?? undefined,
-        name: data.actor.label ?? undefined,
+        // A User needs a uid, name or account: a nameless platform actor is named by its type.
+        name: data.actor.label ?? (data.actor.id ? undefined : data.actor.type),
         type: data.actor.type,
       },
     },
@@ -176,6 +173,28 @@ function fromManagement(event: ManagementEvent, productVersion: string): OcsfApi
     src_endpoint: sourceEndpoint(data.sourceIp, 'portcullis-identity'),
     unmapped: { team_id: data.teamId, app_id: data.appId, api_id: data.apiId },
   };
+}
+
+/**
+ * OCSF's Actor must name at least one of user, app_uid, app_name, process, session, and a User at
+ * least one of uid, name, account: an empty `user: {}` fails strict consumers' validation. A
+ * client id is the user (its credential the alternate id); a caller known by its application only
+ * (an API key) has no user, `app_uid` names it; a caller who presented no valid credential is the
+ * user `anonymous`, since nothing else about it is known (its address is in src_endpoint).
+ */
+function accessUser(data: AccessEventData): { user?: Record<string, unknown> } {
+  if (data.clientId) {
+    return {
+      user: {
+        uid: data.clientId,
+        type_id: 99,
+        type: 'Service',
+        uid_alt: data.credentialId ?? undefined,
+      },
+    };
+  }
+  if (data.appId) return {};
+  return { user: { name: 'anonymous', type_id: 99, type: 'Anonymous' } };
 }
 
 /**

@@ -1,8 +1,36 @@
-import { positiveIntVar, secretVar } from '@portcullis/config';
+import { positiveIntVar } from '@portcullis/config';
 import { z } from 'zod';
+import { decodeSinkSecretKey, SINK_SECRET_KEY_EXPECTED } from './sink-secret-cipher.js';
 
-/** Development only: production refuses to start with it (SinkSecretCipher provider). */
-export const DEV_SINK_SECRET_KEY = 'ZGV2LW9ubHktc2luay1zZWNyZXQta2V5LWNoYW5nZS1tZS1wbGVhc2U=';
+/**
+ * Development only: production refuses to start with it (SinkSecretCipher provider). The 32 bytes
+ * the earlier 41-byte default was cut to, so sinks a development database holds still decrypt.
+ */
+export const DEV_SINK_SECRET_KEY = 'ZGV2LW9ubHktc2luay1zZWNyZXQta2V5LWNoYW5nZS0=';
+
+/** Compared as bytes: the base64url spelling of the development key is the same key. */
+export function isDevelopmentSinkKey(text: string): boolean {
+  return decodeSinkSecretKey(text)?.equals(Buffer.from(DEV_SINK_SECRET_KEY, 'base64')) === true;
+}
+
+/** Base64 of exactly 32 bytes; anything else stops start-up with how to make one. */
+export const sinkSecretKeyVar = z
+  .string()
+  .default(DEV_SINK_SECRET_KEY)
+  .superRefine((value, context) => {
+    if (decodeSinkSecretKey(value)) return;
+    // Earlier versions decoded leniently and used the first 32 bytes: say how to keep that key.
+    const lenient = Buffer.from(value, 'base64').length;
+    context.addIssue({
+      code: 'custom',
+      message:
+        lenient >= 32
+          ? `${SINK_SECRET_KEY_EXPECTED}. Earlier versions read this one as ${lenient} bytes and ` +
+            'used the first 32: to keep existing sink secrets readable, set it to the output of: ' +
+            'printf %s "$AUDIT_SINK_SECRET_KEY" | base64 -di | head -c 32 | base64'
+          : SINK_SECRET_KEY_EXPECTED,
+    });
+  });
 
 /**
  * A switch for a background consumer: `true`/`false`, or unset = on, except under NODE_ENV=test,
@@ -25,14 +53,19 @@ export function backgroundEnabled(
 
 /** Environment variables of the SIEM exporter (merged into the audit config). */
 export const siemEnv = {
-  /** base64 of 32+ random bytes: encrypts sink secrets (HEC tokens, webhook secrets, TLS keys). */
-  AUDIT_SINK_SECRET_KEY: secretVar(32, DEV_SINK_SECRET_KEY),
+  /** base64 of 32 random bytes: encrypts sink secrets (HEC tokens, webhook secrets, TLS keys). */
+  AUDIT_SINK_SECRET_KEY: sinkSecretKeyVar,
   /** Run the sink exporters on this replica (each sink's consumer group spreads over replicas). */
   SIEM_EXPORT_ENABLED: backgroundSwitchVar,
   /** How often a replica re-reads the sink table to pick up changes made through other replicas. */
   SIEM_RECONCILE_SECONDS: positiveIntVar(10),
   /** Longest pause between retries while a sink is down (exponential backoff from 0.5 s). */
   SIEM_RETRY_MAX_SECONDS: positiveIntVar(30),
+  /**
+   * Longest pause between retries while a destination refuses the events as misconfigured (a 4xx
+   * such as a wrong token or index): backoff from 60 s (or this, if shorter) doubling to this.
+   */
+  SIEM_CONFIG_ERROR_RETRY_SECONDS: positiveIntVar(300),
   /** Run only sinks whose names start with this (dedicated exporter deployments); unset = all. */
   SIEM_SINK_NAME_PREFIX: z.string().min(1).optional(),
 };
@@ -43,5 +76,6 @@ export interface SiemConfig {
   SIEM_EXPORT_ENABLED: boolean | null;
   SIEM_RECONCILE_SECONDS: number;
   SIEM_RETRY_MAX_SECONDS: number;
+  SIEM_CONFIG_ERROR_RETRY_SECONDS: number;
   SIEM_SINK_NAME_PREFIX?: string | undefined;
 }

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { AuditActor } from './audit-actor.js';
 import { groupLag, groupsLag, initGroupPosition } from './consumer-start-position.js';
 import { resolveSink, sinkKindSchema, type SinkKind } from './sink-config.js';
+import { CONFIGURATION_ERROR_PREFIX } from './sink-delivery.js';
 import { AuditManagementEvents } from './sink-management-events.js';
 import { SINK_TOPICS, sinkGroupId } from './sink-runner.js';
 import { SINK_SECRET_CIPHER, SinkSupervisor } from './sink-supervisor.js';
@@ -66,6 +67,12 @@ export interface SinkStatus {
   lag: number | null;
   /** False while the last attempt failed. */
   healthy: boolean;
+  /**
+   * While unhealthy, what kind of failure: `configuration` (the destination refuses the events as
+   * sent, e.g. a wrong token or index; retried slowly until fixed) or `delivery` (down, busy,
+   * unreachable; retried with backoff). Null while healthy.
+   */
+  errorKind: 'configuration' | 'delivery' | null;
   lastSuccessAt: string | null;
   lastError: string | null;
   lastErrorAt: string | null;
@@ -228,13 +235,20 @@ export class SiemSinksService {
 
 /** `lag` is null when Kafka could not be asked. */
 function statusOf(sink: SiemSink, lag: number | null): SinkStatus {
+  const healthy =
+    sink.lastErrorAt === null ||
+    (sink.lastSuccessAt !== null && sink.lastSuccessAt > sink.lastErrorAt);
   return {
     id: sink.id,
     enabled: sink.enabled,
     lag,
-    healthy:
-      sink.lastErrorAt === null ||
-      (sink.lastSuccessAt !== null && sink.lastSuccessAt > sink.lastErrorAt),
+    healthy,
+    // Derived from the stored text: the table has no column for it.
+    errorKind: healthy
+      ? null
+      : sink.lastError?.startsWith(CONFIGURATION_ERROR_PREFIX)
+        ? 'configuration'
+        : 'delivery',
     lastSuccessAt: sink.lastSuccessAt?.toISOString() ?? null,
     lastError: sink.lastError,
     lastErrorAt: sink.lastErrorAt?.toISOString() ?? null,

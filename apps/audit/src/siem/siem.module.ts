@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { AuditManagementEvents } from './sink-management-events.js';
 import { SinkSecretCipher } from './sink-secret-cipher.js';
 import { SINK_SCOPE, SINK_SECRET_CIPHER, SinkSupervisor } from './sink-supervisor.js';
-import { DEV_SINK_SECRET_KEY, type SiemConfig } from './siem-env.js';
+import { isDevelopmentSinkKey, type SiemConfig } from './siem-env.js';
 import { SiemSinksController } from './siem-sinks.controller.js';
 import { SiemSinksService } from './siem-sinks.service.js';
 
@@ -16,7 +16,7 @@ import { SiemSinksService } from './siem-sinks.service.js';
       provide: SINK_SECRET_CIPHER,
       inject: [CONFIG, LOGGER],
       useFactory: (config: SiemConfig, logger: Logger) => {
-        if (config.AUDIT_SINK_SECRET_KEY === DEV_SINK_SECRET_KEY) {
+        if (isDevelopmentSinkKey(config.AUDIT_SINK_SECRET_KEY)) {
           if (config.NODE_ENV === 'production') {
             throw new Error('AUDIT_SINK_SECRET_KEY must be set to a real secret in production');
           }

@@ -40,12 +40,22 @@ export const syslogConfigSchema = z.strictObject({
     })
     .optional(),
   batchSize: z.number().int().min(1).max(5000).default(200),
+  /**
+   * Longest the receiver may take to accept a batch's bytes: one that keeps the connection open
+   * but stops reading would otherwise stall the sink without a word. Then the connection is
+   * dropped and the batch retried on a new one.
+   */
+  writeTimeoutSeconds: z.number().int().min(1).max(600).default(30),
 });
 export type SyslogSinkConfig = z.infer<typeof syslogConfigSchema>;
 export const syslogSecretSchema = z.strictObject({ clientKey: pem.optional() });
 
 export const splunkHecConfigSchema = z.strictObject({
-  /** Base URL of the collector, e.g. https://splunk.example.com:8088 */
+  /**
+   * The collector: a base URL (`https://splunk.example.com:8088`, or behind a proxy
+   * `https://proxy.example/splunk`), to which `/services/collector/event` is appended, or the full
+   * endpoint (a path ending in `/services/collector` or `/services/collector/event`), used as is.
+   */
   url: httpUrl,
   index: z.string().min(1).max(255).optional(),
   source: z.string().min(1).max(255).default('portcullis'),

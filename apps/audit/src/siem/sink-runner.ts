@@ -1,7 +1,11 @@
 import { parseEvent, TOPICS } from '@portcullis/contracts';
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import { SinkDeliveryError, type SinkDelivery } from './sink-delivery.js';
+import {
+  CONFIGURATION_ERROR_PREFIX,
+  SinkDeliveryError,
+  type SinkDelivery,
+} from './sink-delivery.js';
 import { isExportable, type ExportableEvent } from './siem-record.js';
 
 /** What every SIEM sink reads. */
@@ -27,15 +31,26 @@ export interface SinkRunnerOptions {
   onSuccess?: (at: Date) => Promise<void>;
   /** `message` is the SinkDeliveryError's text: never a secret. */
   onError?: (message: string, at: Date) => Promise<void>;
+  /** Backoff while the sink is down or busy: doubles from min to max (default 0.5 s to 30 s). */
   minBackoffMs?: number;
   maxBackoffMs?: number;
+  /**
+   * Longest pause while the destination refuses the events as misconfigured (default 5 min; the
+   * first pause is 1 min, or this if shorter). Still retried, so a fix made at the destination
+   * (the index created, the token enabled) resumes delivery without touching the sink.
+   */
+  configErrorMaxBackoffMs?: number;
 }
+
+const CONFIG_ERROR_MIN_BACKOFF_MS = 60_000;
 
 /**
  * Streams the event topics into one sink. A batch's offsets are committed only after the sink
  * acknowledged it; while the sink is down the runner retries the same batch with exponential
- * backoff (heartbeating, so the group keeps its partitions) and reads nothing new. Other sinks run
- * their own groups and are not held up. Delivery is at least once: a crash between the sink's
+ * backoff (heartbeating, so the group keeps its partitions) and reads nothing new. A
+ * configuration failure (the destination refuses the events as sent) is retried too, but slowly:
+ * skipping the batch would lose it, and a fix at the destination must resume delivery. Other sinks
+ * run their own groups and are not held up. Delivery is at least once: a crash between the sink's
  * acknowledgement and the commit resends that batch.
  */
 export class SinkRunner {
@@ -119,35 +134,58 @@ export class SinkRunner {
     return parsed.event;
   }
 
-  /** True once delivered; false if the runner is stopping or lost the partition. */
+  /**
+   * True once delivered; false if the runner is stopping or lost the partition. Never gives up on
+   * a batch: the offsets stay where they are until the sink took every event of it.
+   */
   async #deliverWithRetry(
     events: readonly ExportableEvent[],
     payload: EachBatchPayload,
   ): Promise<boolean> {
     const min = this.#options.minBackoffMs ?? 500;
     const max = this.#options.maxBackoffMs ?? 30_000;
+    const configMax = this.#options.configErrorMaxBackoffMs ?? 300_000;
+    const configMin = Math.min(CONFIG_ERROR_MIN_BACKOFF_MS, configMax);
     let backoff = min;
+    let configBackoff = configMin;
+    let pending = events;
     for (;;) {
       if (this.#stopped || !payload.isRunning() || payload.isStale()) return false;
       try {
-        await this.#options.delivery.deliver(events);
+        await this.#options.delivery.deliver(pending);
         await this.#options.onSuccess?.(new Date())?.catch(() => undefined);
         return true;
       } catch (error) {
-        const message =
-          error instanceof SinkDeliveryError ? error.message : 'sink delivery failed unexpectedly';
-        if (!(error instanceof SinkDeliveryError)) {
-          this.#logger?.error({ err: error }, 'unexpected SIEM sink error');
+        const failure = error instanceof SinkDeliveryError ? error : null;
+        if (failure && failure.delivered > 0) {
+          // Resend only what the sink did not take; progress also restarts the backoff.
+          pending = pending.slice(failure.delivered);
+          backoff = min;
+          configBackoff = configMin;
+        }
+        let waitMs: number;
+        let message: string;
+        if (failure?.kind === 'configuration') {
+          waitMs = configBackoff;
+          configBackoff = Math.min(configBackoff * 2, configMax);
+          message =
+            `${CONFIGURATION_ERROR_PREFIX}${failure.message}. The destination refuses the events ` +
+            `as sent: fix the sink's settings or the destination; retrying in ` +
+            `${Math.round(waitMs / 1000)} s, no event is skipped`;
+          this.#logger?.warn({ reason: message, retryInMs: waitMs }, 'SIEM sink misconfigured');
         } else {
-          this.#logger?.warn({ reason: message, retryInMs: backoff }, 'SIEM sink delivery failed');
+          const retryAfterMs = (failure?.retryAfterSeconds ?? 0) * 1000;
+          waitMs = Math.max(backoff, retryAfterMs);
+          backoff = Math.min(backoff * 2, max);
+          message = failure ? failure.message : 'sink delivery failed unexpectedly';
+          if (failure) {
+            this.#logger?.warn({ reason: message, retryInMs: waitMs }, 'SIEM sink delivery failed');
+          } else {
+            this.#logger?.error({ err: error }, 'unexpected SIEM sink error');
+          }
         }
         await this.#options.onError?.(message, new Date())?.catch(() => undefined);
-        const retryAfterMs =
-          error instanceof SinkDeliveryError && error.retryAfterSeconds !== undefined
-            ? error.retryAfterSeconds * 1000
-            : 0;
-        await this.#sleep(Math.max(backoff, retryAfterMs), payload);
-        backoff = Math.min(backoff * 2, max);
+        await this.#sleep(waitMs, payload);
       }
     }
   }

@@ -11,6 +11,7 @@ import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { createSinkDelivery } from './create-sink-delivery.js';
 import { resolveSink } from './sink-config.js';
+import { CONFIGURATION_ERROR_PREFIX } from './sink-delivery.js';
 import { SinkRunner } from './sink-runner.js';
 import { SinkSecretCipher } from './sink-secret-cipher.js';
 import { backgroundEnabled, type SiemConfig } from './siem-env.js';
@@ -118,7 +119,10 @@ export class SinkSupervisor implements OnApplicationBootstrap, OnApplicationShut
       resolved = resolveSink(sink.id, sink.kind, sink.config, secret);
     } catch {
       // Never the error itself: it could quote the secret.
-      await this.#recordError(sink.id, 'sink settings or secret are unreadable; update the sink');
+      await this.#recordError(
+        sink.id,
+        `${CONFIGURATION_ERROR_PREFIX}sink settings or secret are unreadable; update the sink`,
+      );
       return;
     }
     const runner = new SinkRunner({
@@ -130,6 +134,7 @@ export class SinkSupervisor implements OnApplicationBootstrap, OnApplicationShut
       onSuccess: (at) => this.#recordSuccess(sink.id, at),
       onError: (message, at) => this.#recordError(sink.id, message, at),
       maxBackoffMs: this.config.SIEM_RETRY_MAX_SECONDS * 1000,
+      configErrorMaxBackoffMs: this.config.SIEM_CONFIG_ERROR_RETRY_SECONDS * 1000,
     });
     try {
       await runner.start();

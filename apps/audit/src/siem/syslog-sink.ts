@@ -21,6 +21,7 @@ export class SyslogSink implements SinkDelivery {
     this.#transport = new SyslogTransport({
       host: config.host,
       port: config.port,
+      writeTimeoutMs: config.writeTimeoutSeconds * 1000,
       tls: config.tls
         ? {
             ca: config.caCert,

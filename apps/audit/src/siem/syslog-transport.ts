@@ -13,14 +13,22 @@ export interface SyslogTransportOptions {
     servername?: string;
     rejectUnauthorized: boolean;
   };
+  /** Connection and TLS handshake (default 5 s). */
   connectTimeoutMs?: number;
+  /** Until the kernel took every byte of a batch (default 30 s). */
+  writeTimeoutMs?: number;
 }
+
+export const DEFAULT_SYSLOG_CONNECT_TIMEOUT_MS = 5000;
+export const DEFAULT_SYSLOG_WRITE_TIMEOUT_MS = 30_000;
 
 /**
  * One long-lived TCP or TLS connection to a syslog receiver, writing octet-counted frames. A
  * batch counts as delivered once the kernel took every byte; syslog has no application-level
  * acknowledgement, so a receiver that dies right after may lose what was in flight (RELP would
- * close that gap). A broken connection is dropped and the next send reconnects.
+ * close that gap). Connecting and writing are timed: a receiver that accepts but stops reading
+ * fails the batch instead of stalling it. A broken or timed-out connection is dropped and the next
+ * send reconnects.
  */
 export class SyslogTransport {
   readonly #options: SyslogTransportOptions;
@@ -34,13 +42,23 @@ export class SyslogTransport {
   async send(frames: readonly Buffer[]): Promise<void> {
     if (frames.length === 0) return;
     const socket = await this.#connected();
+    const timeoutMs = this.#options.writeTimeoutMs ?? DEFAULT_SYSLOG_WRITE_TIMEOUT_MS;
+    let timer: NodeJS.Timeout | undefined;
     try {
       await new Promise<void>((resolve, reject) => {
+        // The callback comes once the kernel took every byte: never, if the receiver stops reading.
+        timer = setTimeout(
+          () =>
+            reject(new Error(`the receiver did not take the batch within ${timeoutMs / 1000} s`)),
+          timeoutMs,
+        );
         socket.write(Buffer.concat(frames), (error) => (error ? reject(error) : resolve()));
       });
     } catch (error) {
       this.#drop();
       throw new SinkDeliveryError(`syslog write failed: ${describe(error)}`);
+    } finally {
+      clearTimeout(timer);
     }
     if (this.#broken) {
       this.#drop();
@@ -79,7 +97,7 @@ export class SyslogTransport {
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(
           () => reject(new Error('connect timed out')),
-          this.#options.connectTimeoutMs ?? 5000,
+          this.#options.connectTimeoutMs ?? DEFAULT_SYSLOG_CONNECT_TIMEOUT_MS,
         );
         socket.once(readyEvent, () => {
           clearTimeout(timer);
@@ -98,17 +116,15 @@ export class SyslogTransport {
     }
     this.#broken = undefined;
     socket.setKeepAlive(true, 30_000);
-    socket.on('error', (error) => {
-      this.#broken = error;
-    });
-    socket.on('close', () => {
-      this.#broken ??= new Error('closed by the receiver');
-    });
+    // A dropped socket closes later: its events must not mark its successor broken.
+    const broke = (error: Error) => {
+      if (this.#socket === socket) this.#broken ??= error;
+    };
+    socket.on('error', broke);
+    socket.on('close', () => broke(new Error('closed by the receiver')));
     // Receivers do not talk back; reading keeps a half-closed socket from going unnoticed.
     socket.on('data', () => undefined);
-    socket.on('end', () => {
-      this.#broken ??= new Error('closed by the receiver');
-    });
+    socket.on('end', () => broke(new Error('closed by the receiver')));
     this.#socket = socket;
     return socket;
   }

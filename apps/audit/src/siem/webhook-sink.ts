@@ -1,11 +1,15 @@
 import { request, type Agent } from 'undici';
-import { retryAfterSeconds, sinkHttpAgent } from './http-dispatcher.js';
+import { deliverHttpBatch, type HttpRefusal } from './http-batch-delivery.js';
+import { sinkHttpAgent } from './http-dispatcher.js';
 import type { WebhookSinkConfig } from './sink-config.js';
-import { SinkDeliveryError, type SinkDelivery } from './sink-delivery.js';
+import type { SinkDelivery } from './sink-delivery.js';
 import type { ExportableEvent } from './siem-record.js';
 import { SIGNATURE_HEADER, signWebhook } from './webhook-signature.js';
 
-/** POSTs `{"events":[…]}` (the event envelopes as on Kafka), signed with HMAC-SHA256. */
+/**
+ * POSTs `{"events":[…]}` (the event envelopes as on Kafka), signed with HMAC-SHA256. Retries,
+ * 413 splitting and configuration failures as for every HTTP sink: deliverHttpBatch.
+ */
 export class WebhookSink implements SinkDelivery {
   readonly batchSize: number;
   readonly #agent: Agent;
@@ -20,32 +24,27 @@ export class WebhookSink implements SinkDelivery {
 
   async deliver(events: readonly ExportableEvent[]): Promise<void> {
     if (events.length === 0) return;
-    const body = JSON.stringify({ events });
-    let response;
-    try {
-      response = await request(this.config.url, {
-        method: 'POST',
-        dispatcher: this.#agent,
-        headers: {
-          'content-type': 'application/json',
-          [SIGNATURE_HEADER]: signWebhook(this.secret.secret, body, Math.floor(Date.now() / 1000)),
-        },
-        body,
-      });
-    } catch (error) {
-      throw new SinkDeliveryError(
-        `webhook unreachable: ${error instanceof Error ? error.message : String(error)}`,
-      );
-    }
-    await response.body.dump().catch(() => undefined);
-    if (response.statusCode >= 200 && response.statusCode < 300) return;
-    throw new SinkDeliveryError(
-      `webhook answered ${response.statusCode}`,
-      retryAfterSeconds(response.headers['retry-after']),
-    );
+    await deliverHttpBatch('webhook', events, (piece) => this.#post(piece));
   }
 
   async close(): Promise<void> {
     await this.#agent.close();
+  }
+
+  async #post(events: readonly ExportableEvent[]): Promise<HttpRefusal | null> {
+    const body = JSON.stringify({ events });
+    const response = await request(this.config.url, {
+      method: 'POST',
+      dispatcher: this.#agent,
+      headers: {
+        'content-type': 'application/json',
+        [SIGNATURE_HEADER]: signWebhook(this.secret.secret, body, Math.floor(Date.now() / 1000)),
+      },
+      body,
+    });
+    // The receiver's body is not shown: it is not ours to put in the status.
+    await response.body.dump().catch(() => undefined);
+    if (response.statusCode >= 200 && response.statusCode < 300) return null;
+    return { status: response.statusCode, headers: response.headers, detail: '' };
   }
 }

@@ -9,19 +9,44 @@ export interface HecEvent {
   event: { id: string; type: string; data: Record<string, unknown> };
 }
 
+export interface HecAnswer {
+  status: number;
+  body: object;
+  headers?: Record<string, string>;
+}
+
+/** One request as the peer saw it, with what it answered. */
+export interface HecAttempt {
+  at: number;
+  path: string;
+  status: number;
+  events: number;
+}
+
 /**
  * A peer implementing the Splunk HEC contract: POST /services/collector/event with
  * `Authorization: Splunk <token>`, a body of concatenated JSON event objects; answers like
- * Splunk (`{"text":"Success","code":0}`, 401 code 2/4, 400 code 6, 503 "Server is busy" code 9).
+ * Splunk (`{"text":"Success","code":0}`, 401 code 2/4, 400 code 6, 503 "Server is busy" code 9,
+ * 413 above `maxBodyBytes`). `refuse` makes it answer something else before accepting anything.
  */
 export class FakeHec {
   /** Every event accepted (answered 200), in order, duplicates included. */
   readonly accepted: HecEvent[] = [];
+  /** Every request that reached the handler, in order. */
+  readonly attempts: HecAttempt[] = [];
   requests = 0;
   mode: 'ok' | 'busy' = 'ok';
+  /** Like Splunk's max_content_length: a larger body is answered 413. */
+  maxBodyBytes = Number.POSITIVE_INFINITY;
+  /** Answers a request (after authentication) instead of accepting it; null accepts. */
+  refuse: ((attempt: number) => HecAnswer | null) | null = null;
   #server: Server | undefined;
 
-  constructor(private readonly token: string) {}
+  constructor(
+    private readonly token: string,
+    /** The collector path behind the listener (a proxy may put it under a prefix). */
+    private readonly path = '/services/collector/event',
+  ) {}
 
   get url(): string {
     const address = this.#server?.address();
@@ -31,8 +56,8 @@ export class FakeHec {
 
   async start(port = 0): Promise<void> {
     const server = createServer((request, response) => {
-      void this.#handle(request).then(({ status, body }) => {
-        response.writeHead(status, { 'content-type': 'application/json' });
+      void this.#handle(request).then(({ status, body, headers }) => {
+        response.writeHead(status, { 'content-type': 'application/json', ...headers });
         response.end(JSON.stringify(body));
       });
     });
@@ -48,11 +73,25 @@ export class FakeHec {
     await new Promise((resolve) => server.close(resolve));
   }
 
-  async #handle(request: IncomingMessage): Promise<{ status: number; body: object }> {
+  async #handle(request: IncomingMessage): Promise<HecAnswer> {
     this.requests += 1;
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
-    if (request.method !== 'POST' || request.url !== '/services/collector/event') {
+    const body = Buffer.concat(chunks);
+    const answer = this.#answer(request, body);
+    this.attempts.push({
+      at: Date.now(),
+      path: request.url ?? '',
+      status: answer.status,
+      events: answer.status === 200 ? parseConcatenatedJson(body.toString('utf8')).length : 0,
+    });
+    return answer;
+  }
+
+  #answer(request: IncomingMessage, raw: Buffer): HecAnswer {
+    // The query (a channel) is not part of the collector's path.
+    const path = new URL(request.url ?? '/', 'http://hec.invalid').pathname;
+    if (request.method !== 'POST' || path !== this.path) {
       return { status: 404, body: { text: 'The requested URL was not found', code: 404 } };
     }
     const auth = request.headers.authorization;
@@ -61,9 +100,15 @@ export class FakeHec {
       return { status: 403, body: { text: 'Invalid token', code: 4 } };
     }
     if (this.mode === 'busy') return { status: 503, body: { text: 'Server is busy', code: 9 } };
+    const refusal = this.refuse?.(this.attempts.length);
+    if (refusal) return refusal;
+    if (raw.length > this.maxBodyBytes) {
+      const text = `Content-Length of ${raw.length} too large (maximum is ${this.maxBodyBytes})`;
+      return { status: 413, body: { text } };
+    }
     let events: HecEvent[];
     try {
-      events = parseConcatenatedJson(Buffer.concat(chunks).toString('utf8')) as HecEvent[];
+      events = parseConcatenatedJson(raw.toString('utf8')) as HecEvent[];
     } catch {
       return { status: 400, body: { text: 'Invalid data format', code: 6 } };
     }

@@ -242,6 +242,82 @@ describe('OCSF API Activity', () => {
   });
 });
 
+/**
+ * OCSF 1.3 Actor: at least one of process, user, invoked_by, session, app_name, app_uid; User: at
+ * least one of account, name, uid. Checked on the JSON a consumer reads (undefined dropped).
+ */
+function actorProblems(actor: unknown): string[] {
+  const json = JSON.parse(JSON.stringify(actor ?? null)) as Record<string, unknown> | null;
+  if (!json) return ['no actor'];
+  const problems: string[] = [];
+  const named = ['process', 'user', 'invoked_by', 'session', 'app_name', 'app_uid'];
+  if (!named.some((key) => json[key] !== undefined)) problems.push('actor names nobody');
+  const user = json.user as Record<string, unknown> | undefined;
+  if (user && !['account', 'name', 'uid'].some((key) => typeof user[key] === 'string')) {
+    problems.push('user without uid, name or account');
+  }
+  return problems;
+}
+
+describe('OCSF actor', () => {
+  const unauthenticated = {
+    appId: null,
+    teamId: null,
+    clientId: null,
+    credentialId: null,
+    environment: null,
+    authMethod: 'none',
+    decision: 'deny',
+    status: 401,
+  } as const;
+
+  it('names a caller without a valid credential anonymous instead of writing an empty user', () => {
+    for (const reason of ['no_credential', 'invalid_credential', 'revoked_credential'] as const) {
+      const record = toOcsfApiActivity(access({ ...unauthenticated, reason }), '0.1.0');
+      expect(actorProblems(record?.actor), reason).toEqual([]);
+      expect(JSON.parse(JSON.stringify(record?.actor))).toEqual({
+        user: { name: 'anonymous', type_id: 99, type: 'Anonymous' },
+        authorizations: [{ decision: 'Denied' }],
+      });
+    }
+  });
+
+  it('keeps the client as the user and an API key caller as its application', () => {
+    const client = toOcsfApiActivity(
+      access({ appId: 'app-1', clientId: 'client-1', credentialId: 'cred-1' }),
+      '0.1.0',
+    );
+    expect(actorProblems(client?.actor)).toEqual([]);
+    expect(client?.actor).toMatchObject({
+      app_uid: 'app-1',
+      user: { uid: 'client-1', uid_alt: 'cred-1', type_id: 99 },
+    });
+    // An API key has no client id: the application is who called, the key stays findable.
+    const apiKey = toOcsfApiActivity(
+      access({ appId: 'app-2', clientId: null, credentialId: 'cred-2', authMethod: 'api_key' }),
+      '0.1.0',
+    );
+    expect(actorProblems(apiKey?.actor)).toEqual([]);
+    expect(JSON.parse(JSON.stringify(apiKey?.actor))).toEqual({
+      app_uid: 'app-2',
+      authorizations: [{ decision: 'Allowed' }],
+    });
+    expect(apiKey?.unmapped).toMatchObject({ credential_id: 'cred-2' });
+  });
+
+  it('names a platform actor without id or label by its type', () => {
+    const event = management();
+    const system = {
+      ...event,
+      data: { ...event.data, actor: { type: 'system' as const, id: null, label: null } },
+    };
+    const record = toOcsfApiActivity(system, '0.1.0');
+    expect(actorProblems(record?.actor)).toEqual([]);
+    expect(record?.actor).toMatchObject({ user: { name: 'system', type: 'system' } });
+    expect(actorProblems(toOcsfApiActivity(management(), '0.1.0')?.actor)).toEqual([]);
+  });
+});
+
 describe('webhook signatures', () => {
   it('verifies its own signature and rejects a changed body, secret or stale timestamp', () => {
     const now = 1_800_000_000;

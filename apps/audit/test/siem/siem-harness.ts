@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { TOPICS, type AccessEvent } from '@portcullis/contracts';
 import { createPrismaClient, type PrismaClient } from '@portcullis/db';
 import { createKafka, EventProducer } from '@portcullis/kafka';
 import { createLogger } from '@portcullis/telemetry';
@@ -45,6 +46,7 @@ export async function startSiem(overrides: Partial<SiemConfig> = {}): Promise<Si
     SIEM_EXPORT_ENABLED: true,
     SIEM_RECONCILE_SECONDS: 3600,
     SIEM_RETRY_MAX_SECONDS: 2,
+    SIEM_CONFIG_ERROR_RETRY_SECONDS: 3,
     ...overrides,
   };
   const cipher = new SinkSecretCipher(config.AUDIT_SINK_SECRET_KEY);
@@ -90,4 +92,22 @@ export async function waitFor<T>(
     last = await probe();
   }
   return last;
+}
+
+/** Produces access events to their topic, acknowledged by every replica. */
+export async function produceAccess(harness: SiemHarness, events: AccessEvent[]): Promise<void> {
+  const producer = harness.kafka.producer();
+  await producer.connect();
+  try {
+    await producer.send({
+      topic: TOPICS.accessEvents,
+      acks: -1,
+      messages: events.map((event) => ({
+        key: event.data.appId ?? event.id,
+        value: JSON.stringify(event),
+      })),
+    });
+  } finally {
+    await producer.disconnect();
+  }
 }

@@ -5,27 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SinkView } from '../../src/siem/siem-sinks.service.js';
 import { verifyWebhookSignature } from '../../src/siem/webhook-signature.js';
 import { FakeHec } from './fake-hec.js';
-import { startSiem, waitFor, type SiemHarness } from './siem-harness.js';
+import { produceAccess, startSiem, waitFor, type SiemHarness } from './siem-harness.js';
 import { access, alert, suffix } from './siem-test-events.js';
 
 const ACTOR = { type: 'user' as const, id: null, label: 'secops@example.com' };
-
-async function produceAccess(harness: SiemHarness, events: AccessEvent[]): Promise<void> {
-  const producer = harness.kafka.producer();
-  await producer.connect();
-  try {
-    await producer.send({
-      topic: TOPICS.accessEvents,
-      acks: -1,
-      messages: events.map((event) => ({
-        key: event.data.appId ?? event.id,
-        value: JSON.stringify(event),
-      })),
-    });
-  } finally {
-    await producer.disconnect();
-  }
-}
 
 /** A webhook receiver that verifies the signature and keeps the events of one app. */
 async function startWebhookReceiver(secret: string, appId: string) {

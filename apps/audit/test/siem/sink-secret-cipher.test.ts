@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { ConfigError } from '@portcullis/config';
 import { describe, expect, it } from 'vitest';
-import { SinkSecretCipher } from '../../src/siem/sink-secret-cipher.js';
+import { loadAuditConfig } from '../../src/config.js';
+import { DEV_SINK_SECRET_KEY, isDevelopmentSinkKey } from '../../src/siem/siem-env.js';
+import { decodeSinkSecretKey, SinkSecretCipher } from '../../src/siem/sink-secret-cipher.js';
 
 const cipher = new SinkSecretCipher(randomBytes(32).toString('base64'));
 const secret = { token: 'hec-token-1' };
@@ -43,5 +46,83 @@ describe('SinkSecretCipher', () => {
     expect(() => cipher.decrypt('sink-1', ['v0', iv, tag, body].join('.'))).toThrow(
       'unreadable sink secret',
     );
+  });
+});
+
+describe('AUDIT_SINK_SECRET_KEY', () => {
+  const key = randomBytes(32);
+  const problemsWith = (value: string): string => {
+    try {
+      loadAuditConfig({ AUDIT_SINK_SECRET_KEY: value });
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      const issues = (error as ConfigError).issues.filter(
+        (issue) => issue.variable === 'AUDIT_SINK_SECRET_KEY',
+      );
+      return issues.map((issue) => issue.problem).join('\n');
+    }
+    return '';
+  };
+
+  it('takes exactly 32 bytes in canonical base64 or base64url, and the development default', () => {
+    for (const value of [
+      key.toString('base64'),
+      key.toString('base64url'),
+      `${key.toString('base64url')}=`,
+    ]) {
+      expect(problemsWith(value), value).toBe('');
+      expect(decodeSinkSecretKey(value)).toEqual(key);
+      const stored = new SinkSecretCipher(value).encrypt('sink-1', secret);
+      expect(new SinkSecretCipher(key.toString('base64')).decrypt('sink-1', stored)).toEqual(
+        secret,
+      );
+    }
+    expect(loadAuditConfig({}).AUDIT_SINK_SECRET_KEY).toBe(DEV_SINK_SECRET_KEY);
+    expect(() => new SinkSecretCipher(DEV_SINK_SECRET_KEY)).not.toThrow();
+  });
+
+  it('stops start-up on any other key, saying what it wants and how to make one', () => {
+    const canonical = key.toString('base64');
+    // The last character carries 2 unused bits: setting them spells the same bytes differently.
+    const lastIndex = canonical.length - 2;
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+    const offBits = alphabet[alphabet.indexOf(canonical[lastIndex]!) | 1]!;
+    for (const value of [
+      randomBytes(48).toString('base64'), // was cut to its first 32 bytes
+      randomBytes(33).toString('base64'),
+      randomBytes(31).toString('base64'),
+      randomBytes(16).toString('base64'),
+      `${canonical.slice(0, 10)}!${canonical.slice(10)}`, // a stray character the decoder skipped
+      `${canonical.slice(0, 10)} ${canonical.slice(11)}`,
+      `${canonical}\n`,
+      Buffer.alloc(32, 0xff).toString('base64').slice(0, -1), // base64 with `/` keeps its `=`
+      `${canonical.slice(0, lastIndex)}${offBits}=`,
+      'x'.repeat(64),
+    ]) {
+      const problem = problemsWith(value);
+      expect(problem, JSON.stringify(value)).toContain('exactly 32 random bytes');
+      expect(problem).toContain('openssl rand -base64 32');
+      expect(problem).not.toContain(value.trim());
+      expect(() => new SinkSecretCipher(value), JSON.stringify(value)).toThrow(RangeError);
+    }
+  });
+
+  it('tells a deployment with a longer key how to keep the 32 bytes it has been using', () => {
+    const problem = problemsWith(randomBytes(48).toString('base64'));
+    expect(problem).toContain('read this one as 48 bytes');
+    expect(problem).toContain('head -c 32');
+    // The former development default (41 bytes) became its first 32, so old rows still decrypt.
+    const former = 'ZGV2LW9ubHktc2luay1zZWNyZXQta2V5LWNoYW5nZS1tZS1wbGVhc2U=';
+    expect(problemsWith(former)).toContain('read this one as 41 bytes');
+    expect(decodeSinkSecretKey(DEV_SINK_SECRET_KEY)).toEqual(
+      Buffer.from(former, 'base64').subarray(0, 32),
+    );
+  });
+
+  it('recognizes the development key in either spelling (refused in production)', () => {
+    const devUrl = Buffer.from(DEV_SINK_SECRET_KEY, 'base64').toString('base64url');
+    expect(isDevelopmentSinkKey(DEV_SINK_SECRET_KEY)).toBe(true);
+    expect(isDevelopmentSinkKey(devUrl)).toBe(true);
+    expect(isDevelopmentSinkKey(key.toString('base64'))).toBe(false);
   });
 });

@@ -387,6 +387,8 @@ export type Alert = z.infer<typeof alertSchema>;
 
 const siemSinkStatusSchema = z.looseObject({
   healthy: z.boolean(),
+  /** While unhealthy: `configuration` when the destination refuses the events as sent. */
+  errorKind: z.enum(['configuration', 'delivery']).nullable().optional(),
   /** Events not exported yet; null when Kafka could not be asked. */
   lag: z.number().nullable(),
   lastSuccessAt: when,

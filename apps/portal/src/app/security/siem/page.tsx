@@ -5,6 +5,7 @@ import { CheckboxGroupField, RadioGroupField, TextField } from '../../../compone
 import { SecurityNav } from '../../../components/security-nav';
 import { EmptyState, NotAllowed, PageHeader, Section, StatusBadge } from '../../../components/ui';
 import { formatDateTime } from '../../../lib/format';
+import { sinkHealth } from '../../../lib/sink-health';
 import { audit } from '../../../server/backend';
 import { listOf, siemSinkSchema } from '../../../server/models';
 import { requireViewer } from '../../../server/require-viewer';
@@ -66,21 +67,14 @@ export default async function SiemPage() {
             <tbody>
               {sinks.items.map((sink) => {
                 const status = sink.status;
-                const healthy = status?.healthy ?? (sink.lastErrorAt ? false : true);
+                const health = sinkHealth(sink);
                 const enabled = sink.enabled !== false;
                 return (
                   <tr key={sink.id}>
                     <th scope="row">{sink.name}</th>
                     <td>{KIND_LABELS[sink.kind] ?? sink.kind}</td>
                     <td>
-                      {!enabled ? (
-                        <StatusBadge status="neutral" label="Disabled" />
-                      ) : (
-                        <StatusBadge
-                          status={healthy ? 'ok' : 'error'}
-                          label={healthy ? 'Healthy' : 'Failing'}
-                        />
-                      )}
+                      <StatusBadge status={health.status} label={health.label} />
                     </td>
                     <td>{lagText(status?.lag)}</td>
                     <td>{formatDateTime(status?.lastSuccessAt ?? sink.lastSuccessAt)}</td>
