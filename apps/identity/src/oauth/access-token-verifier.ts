@@ -8,6 +8,12 @@ import { SigningKeys } from '../signing-keys/signing-keys.service.js';
 import { ACCESS_TOKEN_TYPE } from './access-token-issuer.js';
 import { issuerOf } from './issuer.js';
 
+/**
+ * A JWS in compact form, nothing else: jose's base64url decoding skips whitespace and stray
+ * characters, so `a.b.c d` would otherwise verify as the token `a.b.cd`.
+ */
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
 /** Verifies tokens this server issued, as a resource server would, plus the revocation list. */
 @Injectable()
 export class AccessTokenVerifier {
@@ -19,7 +25,7 @@ export class AccessTokenVerifier {
 
   /** Claims of a valid token (signature, issuer, type, times), ignoring revocation; else null. */
   async verifySignature(token: string): Promise<AccessTokenClaims | null> {
-    if (token.length > 8192) return null;
+    if (token.length > 8192 || !COMPACT_JWS.test(token)) return null;
     try {
       await this.signingKeys.publicKeys();
       const keys = createLocalJWKSet({ keys: this.signingKeys.verificationKeys() });

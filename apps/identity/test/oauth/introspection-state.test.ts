@@ -57,6 +57,19 @@ describe('introspection follows the credential, subscription and application', (
     return response.body.active as boolean;
   }
 
+  it('answers only for the token as issued: whitespace or stray characters make it inactive', async () => {
+    const client = await issued(await createSubscribedApp(prisma));
+    expect(await active(client.token)).toBe(true);
+    const [header, payload, signature] = client.token.split('.') as [string, string, string];
+    const spelled = [
+      // jose's base64url decoding skips these: each would verify as the issued token.
+      `${header}.${payload}.${signature.slice(0, 8)} ${signature.slice(8)}`,
+      `${header}.${payload}.${signature}\n`,
+      `${header}.${payload}.${signature.slice(0, 8)}=${signature.slice(8)}`,
+    ];
+    for (const token of spelled) expect(await active(token), JSON.stringify(token)).toBe(false);
+  });
+
   it('is inactive while the credential is suspended, and active again once lifted', async () => {
     const app = await createSubscribedApp(prisma);
     const client = await issued(app);
