@@ -28,6 +28,15 @@ export const gatewayEnv = {
   IDENTITY_ISSUER: urlVar('http://127.0.0.1:3001', ['http', 'https']),
   /** Identity's JWKS; default `<IDENTITY_URL>/.well-known/jwks.json`. */
   IDENTITY_JWKS_URL: urlVar(undefined, ['http', 'https']).optional(),
+  /**
+   * While the JWKS cannot be read, tokens are still verified with the last keys read for this long
+   * after they were last current (0: never, every new token is refused with 503 meanwhile).
+   */
+  IDENTITY_JWKS_MAX_STALE_SECONDS: z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(0, 'must be 0 or more')
+    .default(86_400),
   /** This gateway's service token for identity (`gateway=<token>` in identity's IDENTITY_SERVICE_TOKENS). */
   GATEWAY_SERVICE_TOKEN: secretVar(32, DEV_GATEWAY_TOKEN),
   /** Same key as identity's: API keys and client secrets are compared as keyed hashes. */

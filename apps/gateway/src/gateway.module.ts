@@ -120,7 +120,9 @@ export class GatewayModule {
               store,
               authenticate: new AuthenticatePolicy(
                 store,
-                new BearerJwtVerifier(config.IDENTITY_JWKS_URL, config.IDENTITY_ISSUER),
+                new BearerJwtVerifier(config.IDENTITY_JWKS_URL, config.IDENTITY_ISSUER, Date.now, {
+                  maxStaleMs: config.IDENTITY_JWKS_MAX_STALE_SECONDS * 1000,
+                }),
                 decodeHashKey(config.CREDENTIAL_HASH_KEY),
               ),
               subscription: new SubscriptionPolicy(store),

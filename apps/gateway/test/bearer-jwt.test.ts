@@ -233,6 +233,55 @@ describe('BearerJwtVerifier', () => {
       }
     });
 
+    /**
+     * A verifier whose JWKS served it once and is then down, its keys read past jose's cache age
+     * (50 ms): what it does next is up to the last keys read.
+     */
+    async function verifierAfterJwksWentDown(maxStaleMs: number): Promise<BearerJwtVerifier> {
+      const jwk = await (await fetch(jwksUrl)).text();
+      const own = createServer((_request, response) => {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(jwk);
+      });
+      await new Promise<void>((resolve) => own.listen(0, '127.0.0.1', resolve));
+      const { port } = own.address() as AddressInfo;
+      const verifier = new BearerJwtVerifier(`http://127.0.0.1:${port}/jwks`, ISSUER, clock, {
+        cacheMaxAgeMs: 50,
+        maxStaleMs,
+      });
+      const caller = await verifier.authenticate(store, await sign(), AUDIENCE, noCertificate);
+      expect(caller.appId).toBe('app-1');
+      await new Promise((resolve) => own.close(resolve));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      return verifier;
+    }
+
+    it('verifies new tokens with the last keys read while the JWKS is down, within maxStale', async () => {
+      const verifier = await verifierAfterJwksWentDown(60_000);
+      for (let token = 0; token < 3; token += 1) {
+        const caller = await verifier.authenticate(store, await sign(), AUDIENCE, noCertificate);
+        expect(caller.appId).toBe('app-1');
+      }
+      expect(verifier.signatureChecks).toBe(4);
+      // The old keys still refuse what they always refused.
+      const { privateKey: forger } = await generateKeyPair('ES256');
+      expect((await refusal(verifier, await sign({}, { key: forger }))).status).toBe(401);
+      // A key id the old set lacks may have been rotated in meanwhile: only the JWKS can tell.
+      expectUnavailable(await refusal(verifier, await sign({}, { kid: 'key-2' })));
+    });
+
+    it('stops using the last keys read once they are older than maxStale', async () => {
+      const verifier = await verifierAfterJwksWentDown(200);
+      await verifier.authenticate(store, await sign(), AUDIENCE, noCertificate);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expectUnavailable(await refusal(verifier, await sign()));
+    });
+
+    it('with maxStale 0, refuses new tokens as soon as the keys cannot be read again', async () => {
+      const verifier = await verifierAfterJwksWentDown(0);
+      expectUnavailable(await refusal(verifier, await sign()));
+    });
+
     it(
       'answers 503 when the JWKS endpoint does not answer in time',
       { timeout: 15_000 },

@@ -1,6 +1,12 @@
 import { createHash, type X509Certificate } from 'node:crypto';
 import { accessTokenClaimsSchema, type AccessTokenClaims } from '@portcullis/contracts';
-import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  errors,
+  jwtVerify,
+  type JWTVerifyGetKey,
+} from 'jose';
 import type { SnapshotStore } from '../config-sync/snapshot-store.js';
 import { Denial, denials } from '../pipeline/denial.js';
 import type { CallerIdentity } from '../pipeline/request-context.js';
@@ -20,6 +26,18 @@ const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 const KEYS_UNAVAILABLE_REASON = 'jwks_unavailable';
 /** What clients are asked to wait; the gateway tries the JWKS again for the next token anyway. */
 const KEYS_RETRY_AFTER_SECONDS = '5';
+/** After a failed JWKS fetch, the last keys read serve alone this long before the next try. */
+const KEYS_RETRY_PAUSE_MS = 5_000;
+
+export interface JwksOptions {
+  /** How long keys read from the JWKS are used before they are read again (jose's cacheMaxAge). */
+  cacheMaxAgeMs?: number;
+  /**
+   * While the JWKS cannot be read, the last keys read stay usable this long after they were last
+   * current (0: never). Identity retires a key only after every token it signed has expired.
+   */
+  maxStaleMs?: number;
+}
 
 const STATUS_WORDS: Record<400 | 401 | 403, [slug: string, title: string]> = {
   400: ['bad-request', 'Bad request'],
@@ -80,18 +98,56 @@ export class BearerJwtVerifier {
     private readonly issuer: string,
     /** Milliseconds since the epoch; tests move it. */
     private readonly now: () => number = Date.now,
+    options: JwksOptions = {},
   ) {
     const remote = createRemoteJWKSet(new URL(jwksUrl), {
       cooldownDuration: 30_000,
-      cacheMaxAge: 10 * 60_000,
+      cacheMaxAge: options.cacheMaxAgeMs ?? 10 * 60_000,
       timeoutDuration: 5_000,
     });
+    const maxStaleMs = options.maxStaleMs ?? 24 * 3_600_000;
+    /** When the remote set last answered a lookup (its keys were current then). */
+    let currentAtMs = 0;
+    let retryRemoteAtMs = 0;
+    let stale: { keys: JWTVerifyGetKey; currentAtMs: number } | null = null;
+    // jose drops nothing when a refresh fails, but answers only from a fresh set: the last keys
+    // read carry tokens through an outage (or a partition between gateway and identity).
+    const fromStaleKeys: JWTVerifyGetKey = async (protectedHeader, token) => {
+      if (stale?.currentAtMs !== currentAtMs) {
+        const last = remote.jwks();
+        stale = last ? { keys: createLocalJWKSet(last), currentAtMs } : null;
+      }
+      if (!stale || Date.now() - currentAtMs > maxStaleMs) {
+        throw new KeysUnavailable(new Error('no keys read recently enough'));
+      }
+      try {
+        return await stale.keys(protectedHeader, token);
+      } catch (error) {
+        // A kid the old set lacks may be a key rotated in meanwhile: only the JWKS can tell.
+        throw error instanceof errors.JWKSNoMatchingKey ? new KeysUnavailable(error) : error;
+      }
+    };
     // Only a signature check on a token not seen before gets here, never a cached answer.
     this.#jwks = async (protectedHeader, token) => {
+      if (Date.now() < retryRemoteAtMs) return fromStaleKeys(protectedHeader, token);
+      // While one request tries the JWKS again, the others keep using the last keys (a JWKS that
+      // does not answer would otherwise hold every new token for the fetch timeout).
+      if (retryRemoteAtMs !== 0) retryRemoteAtMs = Date.now() + KEYS_RETRY_PAUSE_MS;
       try {
-        return await remote(protectedHeader, token);
+        const key = await remote(protectedHeader, token);
+        currentAtMs = Date.now();
+        retryRemoteAtMs = 0;
+        return key;
       } catch (error) {
-        throw concernsToken(error) ? error : new KeysUnavailable(error);
+        if (concernsToken(error)) {
+          // The JWKS answered: it is the token's key that is missing.
+          currentAtMs = Date.now();
+          retryRemoteAtMs = 0;
+          throw error;
+        }
+        if (currentAtMs === 0 || maxStaleMs === 0) throw new KeysUnavailable(error);
+        retryRemoteAtMs = Date.now() + KEYS_RETRY_PAUSE_MS;
+        return fromStaleKeys(protectedHeader, token);
       }
     };
   }
