@@ -51,6 +51,7 @@ export const managementActionSchema = z.enum([
   'sink.deleted',
   'alert.response_applied',
   'alert.response_undone',
+  'audit.events_exported',
 ]);
 export type ManagementAction = z.infer<typeof managementActionSchema>;
 

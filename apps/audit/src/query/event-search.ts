@@ -72,6 +72,9 @@ export class WhereBuilder {
     const apis = `$${this.params.length - 1}`;
     const teams = `$${this.params.length}`;
     this.clauses.push(`(api_id = ANY(${apis}::text[]) OR team_id = ANY(${teams}::text[]))`);
+    // Alerts name the API or team they are about, but are the security team's: an approver or a
+    // team reading its own rows must not see what security is investigating.
+    this.clauses.push(`type <> 'audit.alert'`);
     return this;
   }
 

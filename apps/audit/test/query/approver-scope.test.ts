@@ -9,7 +9,7 @@ import {
   type IdentityProcess,
 } from '../support/identity-process.js';
 import { testDb } from '../support/test-db.js';
-import { accessEvent, unique } from '../support/test-events.js';
+import { accessEvent, alertEvent, unique } from '../support/test-events.js';
 import { testWriter } from '../support/writer.js';
 
 // An approver (identity's per-API approver role, through GET /v1/me) sees the events and usage of
@@ -52,7 +52,9 @@ describe('audit HTTP API for approvers', () => {
       accessEvent({ apiId: otherApi, teamId: approverTeam }, { time: at(20) }),
     ];
     approvedIds.push(...approved.map((event) => event.id));
-    await testWriter(db).store([...approved, ...other]);
+    // Security's alert about the approver's own API: never theirs to read.
+    const alert = alertEvent({ apiId: approvedApi, time: at(30) });
+    await testWriter(db).store([...approved, ...other, alert]);
   });
   afterAll(async () => {
     await audit?.close();
@@ -72,6 +74,20 @@ describe('audit HTTP API for approvers', () => {
 
     const filtered = await get(`/v1/audit/events?${range()}&apiId=${approvedApi}`);
     expect(((await filtered.json()) as { items: unknown[] }).items).toHaveLength(4);
+  });
+
+  it("never sees security's alerts about their APIs, in search or export", async () => {
+    for (const path of [
+      `/v1/audit/events?${range()}&type=audit.alert&apiId=${approvedApi}`,
+      `/v1/audit/events?${range()}&type=audit.alert`,
+    ]) {
+      const response = await get(path);
+      expect(response.status, path).toBe(200);
+      expect(((await response.json()) as { items: unknown[] }).items, path).toEqual([]);
+    }
+    const exported = await get(`/v1/audit/events/export?format=ndjson&${range()}&type=audit.alert`);
+    expect(exported.status).toBe(200);
+    expect((await exported.text()).trim()).toBe('');
   });
 
   it('is refused another API with 403 problem+json', async () => {

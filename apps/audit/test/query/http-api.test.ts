@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { parseEvent, TOPICS, type ManagementEvent } from '@portcullis/contracts';
+import { createKafka, runConsumer } from '@portcullis/kafka';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAudit, type AuditTestApp } from '../support/audit-test-app.js';
@@ -52,8 +54,8 @@ describe('audit HTTP API', () => {
     await db?.end();
   });
 
-  const get = (path: string, token: string) =>
-    fetch(`${audit.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  const get = (path: string, token: string, headers: Record<string, string> = {}) =>
+    fetch(`${audit.url}${path}`, { headers: { authorization: `Bearer ${token}`, ...headers } });
 
   it('lets security search with filters and pages through with the cursor', async () => {
     const first = await get(`/v1/audit/events?apiId=${apiId}&limit=5`, security);
@@ -109,6 +111,56 @@ describe('audit HTTP API', () => {
       .filter((line) => line.length > 0)
       .map((line) => JSON.parse(line) as { id: string });
     expect(new Set(records.map((record) => record.id))).toEqual(new Set(ids));
+  });
+
+  it('records every export as a management event: who, which filters, how many rows', async () => {
+    const exportedApi = unique('api-exported');
+    await testWriter(db).store([
+      accessEvent({ apiId: exportedApi, teamId }, { time: at(20) }),
+      accessEvent({ apiId: exportedApi, teamId }, { time: at(21) }),
+    ]);
+    const found: ManagementEvent[] = [];
+    const consumer = await runConsumer({
+      kafka: createKafka({
+        brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(','),
+        clientId: unique('export-audit'),
+      }),
+      groupId: unique('export-audit'),
+      topics: [TOPICS.managementEvents],
+      fromBeginning: true,
+      eachBatch: async ({ batch }) => {
+        for (const message of batch.messages) {
+          const parsed = parseEvent(message.value);
+          if (parsed.ok && parsed.event.type === 'identity.management') found.push(parsed.event);
+        }
+      },
+    });
+    try {
+      const response = await get(
+        `/v1/audit/events/export?format=ndjson&apiId=${exportedApi}`,
+        security,
+        { 'user-agent': 'export-test' },
+      );
+      expect((await response.text()).trim().split('\n')).toHaveLength(2);
+      const deadline = Date.now() + 20_000;
+      let recorded: ManagementEvent | undefined;
+      while (!recorded && Date.now() < deadline) {
+        recorded = found.find(
+          (event) =>
+            event.data.action === 'audit.events_exported' && event.data.apiId === exportedApi,
+        );
+        if (!recorded) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(recorded?.data).toMatchObject({
+        outcome: 'success',
+        actor: { type: 'user' },
+        userAgent: 'export-test',
+        details: { rows: 2, completed: true, filters: { apiId: exportedApi, format: 'ndjson' } },
+      });
+      expect(recorded?.data.actor.label).toMatch(/@/);
+    } finally {
+      await consumer.stop();
+    }
   });
 
   it("refuses developers search but shows them their own team's usage", async () => {

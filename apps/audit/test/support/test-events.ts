@@ -1,7 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
   accessEventSchema,
+  alertEventSchema,
   buildEvent,
+  type AlertEvent,
   managementEventSchema,
   type AccessEvent,
   type AccessEventData,
@@ -73,6 +75,29 @@ export function managementEvent(
       sourceIp: '198.51.100.7',
       userAgent: null,
       details: { comment: 'ok' },
+    },
+  });
+}
+
+/** An alert about one API (its subject names the API, as upstream_error_spike's does). */
+export function alertEvent(init: { apiId: string; time?: Date }): AlertEvent {
+  const at = (init.time ?? new Date()).toISOString();
+  return buildEvent(alertEventSchema, {
+    source: 'audit',
+    time: init.time,
+    data: {
+      alertId: randomUUID(),
+      transition: 'opened',
+      rule: 'upstream_error_spike',
+      severity: 'high',
+      status: 'open',
+      dedupKey: `upstream_error_spike:api:${init.apiId}`,
+      summary: 'Upstream errors on an API',
+      subject: { apiId: init.apiId, observed: 30 },
+      count: 1,
+      firstSeenAt: at,
+      lastSeenAt: at,
+      changedBy: null,
     },
   });
 }

@@ -1,4 +1,4 @@
-import type { AccessEvent, ManagementEvent } from '@portcullis/contracts';
+import type { AccessEvent, AlertEvent, ManagementEvent } from '@portcullis/contracts';
 import type pg from 'pg';
 import { toRowContent } from '../../src/store/event-row.js';
 import { EventWriter } from '../../src/store/event-writer.js';
@@ -11,7 +11,7 @@ export function testWriter(db: pg.Pool, retentionDays = 90, daysAhead = 7) {
   return {
     partitions,
     writer,
-    store: (events: (AccessEvent | ManagementEvent)[], now?: Date) =>
+    store: (events: (AccessEvent | ManagementEvent | AlertEvent)[], now?: Date) =>
       writer.write(events.map(toRowContent), now),
   };
 }
