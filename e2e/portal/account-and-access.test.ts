@@ -411,6 +411,18 @@ describe('portal: account security and access management', () => {
     const sandboxId = await fixtures.subscribe(app, api, { environment: 'sandbox' });
     const mia = await signIn(developer.email);
     await mia.page.getByRole('button', { name: 'Sign out' }).waitFor();
+    // An approver's suspension is not the team's to withdraw (identity refuses it): no form.
+    await fixtures.prisma.subscription.update({
+      where: { id: sandboxId },
+      data: { status: 'suspended' },
+    });
+    await mia.page.goto(`/subscriptions/${sandboxId}`);
+    await mia.page.getByText('An approver suspended access').waitFor();
+    await expect(mia.page.getByRole('form', { name: 'Withdraw access' }).count()).resolves.toBe(0);
+    await fixtures.prisma.subscription.update({
+      where: { id: sandboxId },
+      data: { status: 'approved' },
+    });
     await mia.page.goto(`/subscriptions/${sandboxId}`);
     // The team may withdraw; suspending is for the API's approvers.
     await expect(mia.page.getByRole('form', { name: 'Suspend access' }).count()).resolves.toBe(0);

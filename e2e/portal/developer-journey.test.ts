@@ -130,6 +130,12 @@ describe('portal: from sign-up to an audited API call', () => {
     const csp = response?.headers()['content-security-policy'] ?? '';
     expect(csp).toMatch(/script-src 'self' 'nonce-[^']+' 'strict-dynamic'/);
     expect(csp).not.toContain('unsafe-inline');
+    // HSTS only where the portal is reached over HTTPS (here: through a TLS-terminating proxy).
+    expect(response?.headers()['strict-transport-security']).toBeUndefined();
+    const viaTls = await fetch(`${portal.url}/`, { headers: { 'x-forwarded-proto': 'https' } });
+    expect(viaTls.headers.get('strict-transport-security')).toBe(
+      'max-age=31536000; includeSubDomains',
+    );
     await visitor.page.getByRole('link', { name: 'Create a developer account' }).waitFor();
     await check(visitor, '01-landing');
     // This portal has no service token (PORTAL_SERVICE_TOKEN): the catalog is behind sign-in.

@@ -33,6 +33,11 @@ export function proxy(request: NextRequest): NextResponse {
 
   const response = NextResponse.next({ request: { headers: requestHeaders } });
   response.headers.set('Content-Security-Policy', policy);
+  // Browsers heed it only over HTTPS; once seen, a later http:// visit never reaches the network,
+  // so nobody on the path can serve a look-alike sign-in page.
+  if (origin.protocol === 'https:') {
+    response.headers.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+  }
   if (csrfSecret) {
     // Lives as long as the browser keeps it; it binds forms to this browser, not to a person.
     response.cookies.set(CSRF_COOKIE, csrfSecret, cookieOptions(origin, 60 * 60 * 24 * 30));

@@ -11,6 +11,11 @@ describe('safeReturnPath', () => {
       'https://evil.example/',
       '//evil.example/x',
       '/\\evil.example',
+      // Paths that only become protocol-relative once normalised.
+      '/.//evil.example/session-expired',
+      '/a/..//evil.example',
+      '/%2e//evil.example',
+      '/./\\evil.example',
       'javascript:alert(1)',
       '',
       undefined,
@@ -18,6 +23,10 @@ describe('safeReturnPath', () => {
     ]) {
       expect(safeReturnPath(value), String(value)).toBe('/dashboard');
     }
+  });
+
+  it('keeps an encoded slash as part of a path of this site', () => {
+    expect(safeReturnPath('/.%2f/evil.example')).toBe('/.%2f/evil.example');
   });
 
   it('does not loop back into sign-in', () => {

@@ -18,7 +18,7 @@ const NEXT_STEP: Record<string, string> = {
     'Access is granted. Create credentials on the application page and make your first call.',
   rejected:
     'The request was rejected; read the comment below. You can ask again after addressing it.',
-  suspended: 'Access is suspended for now; calls are refused.',
+  suspended: 'An approver suspended access; calls are refused until they resume it.',
   revoked: 'Access was revoked; calls are refused.',
 };
 
@@ -56,8 +56,10 @@ export default async function SubscriptionPage({
     appTeamId !== undefined &&
     (viewer.me.teamIds?.includes(appTeamId) ||
       viewer.me.teams?.some((team) => team.id === appTeamId));
-  const live = subscription.status === 'approved' || subscription.status === 'suspended';
-  const canManage = live && (approvesThisApi || inAppTeam);
+  // A suspension is an approver's to lift or end: the team may not withdraw it (identity says 403).
+  const canManage =
+    (subscription.status === 'approved' && (approvesThisApi || inAppTeam)) ||
+    (subscription.status === 'suspended' && approvesThisApi);
 
   return (
     <div className="container page">
