@@ -8,6 +8,7 @@ import { actorOf, type RequestMeta } from '../auth/request-meta.js';
 import { SecretBox } from '../auth/secret-box.js';
 import type { IdentityConfig } from '../config.js';
 import { SessionsService } from '../sessions/sessions.service.js';
+import { SIGN_IN_FAILED } from '../sessions/sign-in-policy.js';
 import { newRecoveryCodes, normaliseRecoveryCode, recoveryCodeHash } from './recovery-codes.js';
 import { matchTotp, newTotpSecret, totpUri } from './totp.js';
 
@@ -77,7 +78,10 @@ export class MfaService {
     if (!user.totpEnabled || !user.totpSecretEncrypted) {
       throw problems.conflict('TOTP is not enabled.');
     }
-    await this.acceptCode(user.id, user.totpSecretEncrypted, user.totpLastUsedStep, code, {});
+    const sealed = user.totpSecretEncrypted;
+    await this.guarded(user, principal, meta, () =>
+      this.acceptCode(user.id, sealed, user.totpLastUsedStep, code, { failedSignIns: 0 }),
+    );
     const recoveryCodes = await this.replaceRecoveryCodes(user.id);
     this.events.publish({
       action: 'user.mfa_recovery_codes_generated',
@@ -96,24 +100,17 @@ export class MfaService {
     if (!user.totpEnabled || !user.totpSecretEncrypted) {
       throw problems.conflict('TOTP is not enabled for this account; enrol first.');
     }
-    try {
+    const sealed = user.totpSecretEncrypted;
+    await this.guarded(user, principal, meta, async () => {
       if ('recoveryCode' in factor) {
         await this.useRecoveryCode(user, factor.recoveryCode, principal, meta);
         await this.prisma.user.update({ where: { id: user.id }, data: { failedSignIns: 0 } });
       } else {
-        await this.acceptCode(
-          user.id,
-          user.totpSecretEncrypted,
-          user.totpLastUsedStep,
-          factor.code,
-          { failedSignIns: 0 },
-        );
+        await this.acceptCode(user.id, sealed, user.totpLastUsedStep, factor.code, {
+          failedSignIns: 0,
+        });
       }
-    } catch (error) {
-      const locked = await this.sessions.recordFailure(user, 'wrong_totp', meta);
-      if (locked) await this.sessions.revoke(principal.sessionId);
-      throw error;
-    }
+    });
     await this.prisma.session.update({
       where: { id: principal.sessionId },
       data: { mfaVerified: true },
@@ -130,19 +127,16 @@ export class MfaService {
     if (this.config.IDENTITY_REQUIRE_MFA && principal.roles.some((role) => MFA_ROLES.has(role))) {
       throw problems.conflict('Your roles require two-factor sign-in.');
     }
-    const off = { totpEnabled: false, totpSecretEncrypted: null } as const;
-    if ('recoveryCode' in factor) {
-      await this.useRecoveryCode(user, factor.recoveryCode, principal, meta);
-      await this.prisma.user.update({ where: { id: user.id }, data: off });
-    } else {
-      await this.acceptCode(
-        user.id,
-        user.totpSecretEncrypted,
-        user.totpLastUsedStep,
-        factor.code,
-        off,
-      );
-    }
+    const off = { totpEnabled: false, totpSecretEncrypted: null, failedSignIns: 0 } as const;
+    const sealed = user.totpSecretEncrypted;
+    await this.guarded(user, principal, meta, async () => {
+      if ('recoveryCode' in factor) {
+        await this.useRecoveryCode(user, factor.recoveryCode, principal, meta);
+        await this.prisma.user.update({ where: { id: user.id }, data: off });
+      } else {
+        await this.acceptCode(user.id, sealed, user.totpLastUsedStep, factor.code, off);
+      }
+    });
     await this.prisma.mfaRecoveryCode.deleteMany({ where: { userId: user.id } });
     this.events.publish({
       action: 'user.mfa_disabled',
@@ -152,6 +146,38 @@ export class MfaService {
       ...meta,
       details: { method: 'totp' },
     });
+  }
+
+  /**
+   * Every check of a second factor counts towards the account lockout, wherever it happens (at
+   * sign-in, and with a signed-in session for new recovery codes or turning TOTP off): otherwise a
+   * stolen password or session could guess codes without end. A locked account's codes are not
+   * checked at all; a lockout ends the guessing session and every session still waiting for its
+   * second factor.
+   */
+  private async guarded(
+    user: Pick<User, 'id' | 'email' | 'lockedUntil'>,
+    principal: UserPrincipal,
+    meta: RequestMeta,
+    check: () => Promise<void>,
+  ): Promise<void> {
+    if (user.lockedUntil && user.lockedUntil > new Date()) {
+      await this.endGuessing(user.id, principal);
+      throw problems.unauthorized(SIGN_IN_FAILED);
+    }
+    try {
+      await check();
+    } catch (error) {
+      if (await this.sessions.recordFailure(user, 'wrong_totp', meta)) {
+        await this.endGuessing(user.id, principal);
+      }
+      throw error;
+    }
+  }
+
+  private async endGuessing(userId: string, principal: UserPrincipal): Promise<void> {
+    await this.sessions.revoke(principal.sessionId);
+    await this.sessions.revokeAwaitingSecondFactor(userId);
   }
 
   private async replaceRecoveryCodes(userId: string): Promise<string[]> {

@@ -68,7 +68,13 @@ export class SessionsService {
       }),
       this.prisma.user.update({
         where: { id: user.id },
-        data: { failedSignIns: 0, lockedUntil: null, lastSignInAt: now },
+        // With a second factor to come, the count stays: wrong codes add to it, and signing in
+        // again must not wipe them (the lockout would never come). The code resets it.
+        data: {
+          failedSignIns: user.totpEnabled ? undefined : 0,
+          lockedUntil: null,
+          lastSignInAt: now,
+        },
       }),
     ]);
     const privileged =
@@ -146,6 +152,14 @@ export class SessionsService {
       actor: actorOf(principal),
       target: { type: 'session', id: principal.sessionId },
       ...meta,
+    });
+  }
+
+  /** Ends the user's sessions still waiting for their second factor (a lockout by wrong codes). */
+  async revokeAwaitingSecondFactor(userId: string): Promise<void> {
+    await this.prisma.session.updateMany({
+      where: { userId, revokedAt: null, mfaVerified: false },
+      data: { revokedAt: new Date() },
     });
   }
 

@@ -180,6 +180,84 @@ describe('passwords and TOTP recovery codes', () => {
     expect(await signInStatus(user.email, user.password)).toBe(201);
   });
 
+  /** A user with TOTP on, and a session that passed it. */
+  async function withTotp(label: string) {
+    const user = await signUpUser(call, label);
+    const secret = (await call('POST', '/v1/me/mfa/totp', { token: user.token })).body
+      .secret as string;
+    const confirm = await call('POST', '/v1/me/mfa/totp/confirm', {
+      token: user.token,
+      body: { code: codeAt(secret) },
+    });
+    expect(confirm.status).toBe(200);
+    return { ...user, secret, recoveryCodes: confirm.body.recoveryCodes as string[] };
+  }
+
+  /** Far outside the ±1 step window: never accepted. */
+  const wrongCode = (secret: string) => codeAt(secret, 10);
+
+  it('keeps counting wrong TOTP codes across fresh sign-ins, and a lockout ends the waiting sessions', async () => {
+    const user = await withTotp('totpguess');
+    const guess = (token: string) =>
+      call('POST', '/v1/sessions/current/mfa', { token, body: { code: wrongCode(user.secret) } });
+    // Four wrong codes, then a new session: signing in with the password must not wipe them.
+    const first = await signIn(call, user.email, user.password);
+    for (let attempt = 0; attempt < 4; attempt += 1) expect((await guess(first)).status).toBe(400);
+    const second = await signIn(call, user.email, user.password);
+    const waiting = await signIn(call, user.email, user.password);
+    expect((await guess(second)).status).toBe(400);
+    // The fifth locked the account: every session still waiting for a code is over.
+    for (const token of [first, second, waiting]) {
+      expect((await call('GET', '/v1/me', { token })).status).toBe(401);
+    }
+    expect(await signInStatus(user.email, user.password)).toBe(401);
+    // The session that had passed its code before is not touched.
+    expect((await call('GET', '/v1/me', { token: user.token })).status).toBe(200);
+    const locked = await prisma.user.findUniqueOrThrow({ where: { id: user.id } });
+    expect(locked.lockedUntil!.getTime()).toBeGreaterThan(Date.now());
+  });
+
+  it('refuses a right code while the account is locked', async () => {
+    const user = await withTotp('totplocked');
+    const pending = await signIn(call, user.email, user.password);
+    await prisma.user.update({
+      where: { id: user.id },
+      data: { lockedUntil: new Date(Date.now() + 60_000) },
+    });
+    const response = await call('POST', '/v1/sessions/current/mfa', {
+      token: pending,
+      body: { code: codeAt(user.secret, 1) },
+    });
+    expect(response.status).toBe(401);
+    expect((await call('GET', '/v1/me', { token: pending })).status).toBe(401);
+  });
+
+  it('counts wrong codes for new recovery codes and for turning TOTP off towards the lockout', async () => {
+    const user = await withTotp('totpsigned');
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const response = await call('POST', '/v1/me/mfa/recovery-codes', {
+        token: user.token,
+        body: { code: wrongCode(user.secret) },
+      });
+      expect(response.status).toBe(400);
+    }
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      const response = await call('DELETE', '/v1/me/mfa/totp', {
+        token: user.token,
+        body: { recoveryCode: 'aaaa-bbbb-cccc-dddd' },
+      });
+      expect(response.status).toBe(400);
+    }
+    // Five in all: the session that guessed is ended, TOTP stays on, signing in is refused.
+    expect((await call('GET', '/v1/me', { token: user.token })).status).toBe(401);
+    expect(await signInStatus(user.email, user.password)).toBe(401);
+    const after = await prisma.user.findUniqueOrThrow({ where: { id: user.id } });
+    expect(after.totpEnabled).toBe(true);
+    expect(await prisma.mfaRecoveryCode.count({ where: { userId: user.id, usedAt: null } })).toBe(
+      10,
+    );
+  });
+
   it('hands out recovery codes at enrolment, each usable once instead of a TOTP code', async () => {
     const user = await signUpUser(call, 'recovery');
     const enrol = await call('POST', '/v1/me/mfa/totp', { token: user.token });
