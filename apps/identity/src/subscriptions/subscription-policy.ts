@@ -38,15 +38,36 @@ export function isApproverOf(user: UserPrincipal, apiId: string): boolean {
 }
 
 /**
- * Separation of duties: nobody grants access to an application of their own team — approving or
- * resuming needs someone outside it. Admins are exempt (they can grant themselves anything
- * anyway, and every decision is in the audit trail).
+ * What the application's team may withdraw without being an approver. A suspended subscription
+ * is not among them: an approver suspended it, and withdrawing it would let the team re-request
+ * it (auto-approved where the mode is `auto`) and so undo the suspension.
  */
-export function violatesSeparationOfDuties(
+export const TEAM_WITHDRAWABLE: readonly SubscriptionStatus[] = ['pending', 'approved'];
+
+export type DutiesConflict = 'own-request' | 'own-team';
+
+/**
+ * Separation of duties for decisions that grant access (approve, resume): nobody grants a request
+ * they made themselves — admins included, whatever team they are in now — and nobody grants access
+ * to an application of their own team. Admins are exempt from the team rule only (they can grant
+ * themselves any role anyway, and every decision is in the audit trail).
+ */
+export function separationOfDutiesConflict(
   user: UserPrincipal,
-  appTeamId: string,
+  subscription: { appTeamId: string; requestedById: string | null },
   action: SubscriptionAction,
-): boolean {
-  if (action !== 'approve' && action !== 'resume') return false;
-  return !user.roles.includes('admin') && user.teamIds.includes(appTeamId);
+): DutiesConflict | null {
+  if (action !== 'approve' && action !== 'resume') return null;
+  if (subscription.requestedById === user.userId) return 'own-request';
+  if (!user.roles.includes('admin') && user.teamIds.includes(subscription.appTeamId)) {
+    return 'own-team';
+  }
+  return null;
 }
+
+export const DUTIES_CONFLICT_DETAIL: Record<DutiesConflict, string> = {
+  'own-request':
+    "Separation of duties: you requested this subscription, so someone else must grant it (approve or resume), even if you have left the application's team since.",
+  'own-team':
+    'Separation of duties: an approver may not grant access to an application of their own team.',
+};

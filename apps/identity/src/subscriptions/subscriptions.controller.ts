@@ -29,7 +29,7 @@ export class SubscriptionsController {
   @ApiOperation({
     summary: 'Request access to an API for an application (team members)',
     description:
-      'Approved at once when the plan (or the API, for that environment) is in `auto` mode; otherwise pending until an approver decides.',
+      'Approved at once when the plan (or the API, for that environment) is in `auto` mode; otherwise pending until an approver decides. Asking again for a subscription an approver rejected, suspended or revoked (and no one has approved since) is always pending.',
   })
   @ApiProblems(400, 401, 403, 404, 409)
   request(
@@ -59,7 +59,8 @@ export class SubscriptionsController {
   @Protected({ roles: ['approver', 'admin'] })
   @ApiOperation({
     summary: 'Approver inbox: requests for the APIs I approve (default: pending)',
-    description: '`ownTeam: true` marks requests separation of duties stops you from approving.',
+    description:
+      "`ownTeam: true` (your team's application) and `ownRequest: true` (you asked for it) mark requests separation of duties stops you from approving.",
   })
   @ApiProblems(400, 401, 403)
   approvals(
@@ -74,7 +75,7 @@ export class SubscriptionsController {
   @ApiOperation({
     summary: 'Approve a pending request (approvers of the API, admins)',
     description:
-      'Grants `scopes` (default: all of the API). Separation of duties: approvers may not approve requests of their own team.',
+      'Grants `scopes` (default: all of the API). Separation of duties: nobody approves a request they made, and approvers may not approve requests of their own team.',
   })
   @ApiProblems(400, 401, 403, 404, 409)
   approve(
@@ -114,7 +115,11 @@ export class SubscriptionsController {
 
   @Post('subscriptions/:id/resume')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Resume a suspended subscription (approvers, admins)' })
+  @ApiOperation({
+    summary: 'Resume a suspended subscription (approvers, admins)',
+    description:
+      'Separation of duties as for approving: not by whoever requested it, nor by an approver of its own team.',
+  })
   @ApiProblems(400, 401, 403, 404, 409)
   resume(
     @CurrentUser() user: UserPrincipal,
@@ -129,6 +134,8 @@ export class SubscriptionsController {
   @HttpCode(200)
   @ApiOperation({
     summary: 'Revoke (approvers, admins) or withdraw (the application team) a subscription',
+    description:
+      'The application team may withdraw a pending or approved subscription, not a suspended one: only an approver can resume or revoke that.',
   })
   @ApiProblems(400, 401, 403, 404, 409)
   revoke(

@@ -12,9 +12,11 @@ import { WebhookDispatcher } from '../webhooks/webhook-dispatcher.js';
 import type { ApprovalsQuery, RequestSubscriptionInput } from './subscription-schemas.js';
 import {
   approvalModeFor,
+  DUTIES_CONFLICT_DETAIL,
   isApproverOf,
+  separationOfDutiesConflict,
+  TEAM_WITHDRAWABLE,
   TRANSITIONS,
-  violatesSeparationOfDuties,
   type SubscriptionAction,
 } from './subscription-policy.js';
 
@@ -33,6 +35,13 @@ type SubscriptionRow = Prisma.SubscriptionGetPayload<{ include: typeof subscript
 type DecisionRow = Prisma.SubscriptionDecisionGetPayload<{
   include: { actor: { select: { id: true; email: true; displayName: true } } };
 }>;
+
+/** An approver's rejection, suspension or revocation that no later approval has lifted. */
+interface StandingRefusal {
+  decisionId: string;
+  status: SubscriptionStatus;
+  at: Date;
+}
 
 export function subscriptionView(row: SubscriptionRow, decisions?: DecisionRow[]) {
   return {
@@ -78,7 +87,10 @@ export class SubscriptionsService {
     private readonly webhooks: WebhookDispatcher,
   ) {}
 
-  /** Asks for access; auto-approved when the plan or API says so for this environment. */
+  /**
+   * Asks for access; auto-approved when the plan or API says so for this environment — unless an
+   * approver's refusal of this subscription still stands, which only an approver can lift.
+   */
   async request(
     user: UserPrincipal,
     appId: string,
@@ -105,10 +117,10 @@ export class SubscriptionsService {
       },
     });
     if (!plan) throw problems.notFound('Plan');
-    const mode = approvalModeFor(api, plan, input.environment);
+    const configuredMode = approvalModeFor(api, plan, input.environment);
     const allScopes = api.scopes.map((scope) => scope.name);
 
-    const { subscriptionId, pending } = await this.prisma.$transaction(async (transaction) => {
+    const outcome = await this.prisma.$transaction(async (transaction) => {
       const existing = await transaction.subscription.findUnique({
         where: {
           applicationId_apiId_environment: {
@@ -123,6 +135,11 @@ export class SubscriptionsService {
           `This application already has a ${existing.status} subscription to ${api.slug} in ${input.environment} (${existing.id}).`,
         );
       }
+      // Asking again must not undo an approver's decision: it goes to an approver whatever the mode.
+      const refusal = existing
+        ? await this.standingRefusal(transaction, existing.id, app.teamId, api)
+        : null;
+      const mode = refusal ? 'manual' : configuredMode;
       const data = {
         planId: plan.id,
         status: 'pending' as const,
@@ -187,9 +204,11 @@ export class SubscriptionsService {
         'subscription.changed',
         subscription.id,
       );
-      return { subscriptionId: subscription.id, pending };
+      return { subscriptionId: subscription.id, pending, refusal };
     });
+    const { subscriptionId, pending, refusal } = outcome;
     this.configChanges.announce(pending);
+    const mode = refusal ? 'manual' : configuredMode;
 
     const context = {
       outcome: 'success' as const,
@@ -204,6 +223,15 @@ export class SubscriptionsService {
       plan: plan.name,
       environment: input.environment,
       approvalMode: mode,
+      ...(refusal
+        ? {
+            priorRefusal: {
+              decisionId: refusal.decisionId,
+              status: refusal.status,
+              at: refusal.at.toISOString(),
+            },
+          }
+        : {}),
     };
     this.events.publish({
       ...context,
@@ -281,8 +309,14 @@ export class SubscriptionsService {
     return {
       items: rows.map((row) => ({
         ...subscriptionView(row),
-        /** True when separation of duties stops the caller from approving this one. */
-        ownTeam: violatesSeparationOfDuties(user, row.application.teamId, 'approve'),
+        // Separation of duties stops the caller approving either kind: their team's, or their own.
+        ownTeam:
+          separationOfDutiesConflict(
+            user,
+            { appTeamId: row.application.teamId, requestedById: null },
+            'approve',
+          ) === 'own-team',
+        ownRequest: row.requestedById === user.userId,
       })),
       page: query.page,
       pageSize: query.pageSize,
@@ -308,11 +342,12 @@ export class SubscriptionsService {
     if (!approver && !(action === 'revoke' && ownApp)) {
       throw problems.forbidden(`Only approvers of this API may ${action} subscriptions.`);
     }
-    if (violatesSeparationOfDuties(user, row.application.teamId, action)) {
-      throw problems.forbidden(
-        'Separation of duties: an approver may not grant access to an application of their own team.',
-      );
-    }
+    const dutiesConflict = separationOfDutiesConflict(
+      user,
+      { appTeamId: row.application.teamId, requestedById: row.requestedById },
+      action,
+    );
+    if (dutiesConflict) throw problems.forbidden(DUTIES_CONFLICT_DETAIL[dutiesConflict]);
     let grantedScopes: string[] | undefined;
     if (action === 'approve') {
       const available = row.api.scopes.map((scope) => scope.name);
@@ -332,6 +367,12 @@ export class SubscriptionsService {
       from = current.status;
       if (!rule.from.includes(from)) {
         throw problems.conflict(`A ${from} subscription cannot be ${rule.event.split('.')[1]}.`);
+      }
+      // Checked on the status read here, so a suspension landing meanwhile is not withdrawn.
+      if (action === 'revoke' && !approver && !TEAM_WITHDRAWABLE.includes(from)) {
+        throw problems.forbidden(
+          `The application's team cannot withdraw a ${from} subscription: an approver of ${row.api.slug} suspended it, and only an approver can resume or revoke it.`,
+        );
       }
       const updated = await transaction.subscription.updateMany({
         where: { id, status: from },
@@ -394,7 +435,10 @@ export class SubscriptionsService {
     return this.load(id, true);
   }
 
-  /** Revokes every live subscription of an application (before deleting it). */
+  /**
+   * Revokes every live subscription of an application (before deleting it). A suspended one the
+   * caller may not revoke refuses the whole deletion before anything is revoked.
+   */
   async revokeAllForApplication(
     user: UserPrincipal,
     appId: string,
@@ -403,9 +447,93 @@ export class SubscriptionsService {
   ): Promise<void> {
     const live = await this.prisma.subscription.findMany({
       where: { applicationId: appId, status: { in: ['pending', 'approved', 'suspended'] } },
-      select: { id: true },
+      select: {
+        id: true,
+        status: true,
+        apiId: true,
+        environment: true,
+        api: { select: { slug: true } },
+      },
     });
+    const locked = live.filter(
+      (subscription) =>
+        !TEAM_WITHDRAWABLE.includes(subscription.status) && !isApproverOf(user, subscription.apiId),
+    );
+    if (locked.length > 0) {
+      const list = locked
+        .map((subscription) => `${subscription.api.slug} in ${subscription.environment}`)
+        .join(', ');
+      throw problems.conflict(
+        `The application has suspended subscriptions (${list}); only an approver of the API can revoke a suspended subscription. Ask one to, then delete the application.`,
+      );
+    }
     for (const { id } of live) await this.transition(user, id, 'revoke', { comment }, meta);
+  }
+
+  /**
+   * The approver's refusal of a subscription that still stands: a rejection, suspension, or a
+   * revocation that was not the team's own withdrawal, made since a person last granted access
+   * (approved or resumed it). Automatic approvals lift nothing.
+   */
+  private async standingRefusal(
+    client: Prisma.TransactionClient,
+    subscriptionId: string,
+    appTeamId: string,
+    api: { id: string; ownerTeamId: string },
+  ): Promise<StandingRefusal | null> {
+    const decisions = await client.subscriptionDecision.findMany({
+      where: { subscriptionId },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    });
+    for (const decision of decisions) {
+      if (decision.toStatus === 'approved' && decision.actorUserId !== null) return null;
+      const refused =
+        decision.toStatus === 'rejected' ||
+        decision.toStatus === 'suspended' ||
+        (decision.toStatus === 'revoked' &&
+          !(await this.wasTeamWithdrawal(client, decision, appTeamId, api)));
+      if (refused) {
+        return { decisionId: decision.id, status: decision.toStatus, at: decision.createdAt };
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Whether a revocation was the application team's own withdrawal rather than an approver's
+   * decision. Only the decision row survives (no column says which), so it is rebuilt from who
+   * made it, failing towards "approver": the actor was a member of the team when deciding (a
+   * membership added later does not count — team owners can add anyone), the subscription was
+   * pending or approved, and the actor approves the API through no other way than that team
+   * (no admin or per-API approver role, no membership of another team owning the API).
+   */
+  private async wasTeamWithdrawal(
+    client: Prisma.TransactionClient,
+    decision: {
+      actorUserId: string | null;
+      fromStatus: SubscriptionStatus | null;
+      createdAt: Date;
+    },
+    appTeamId: string,
+    api: { id: string; ownerTeamId: string },
+  ): Promise<boolean> {
+    const actorId = decision.actorUserId;
+    if (actorId === null || !decision.fromStatus) return false;
+    if (!TEAM_WITHDRAWABLE.includes(decision.fromStatus)) return false;
+    // Sequential: one transaction is one connection.
+    const membership = await client.teamMember.count({
+      where: { teamId: appTeamId, userId: actorId, createdAt: { lte: decision.createdAt } },
+    });
+    if (membership === 0) return false;
+    const roles = await client.roleAssignment.count({
+      where: { userId: actorId, OR: [{ role: 'admin' }, { role: 'approver', apiId: api.id }] },
+    });
+    if (roles > 0) return false;
+    if (api.ownerTeamId === appTeamId) return true;
+    const owner = await client.teamMember.count({
+      where: { teamId: api.ownerTeamId, userId: actorId },
+    });
+    return owner === 0;
   }
 
   private canSee(user: UserPrincipal, row: { apiId: string; application: { teamId: string } }) {
