@@ -107,6 +107,23 @@ export const identityEnv = {
   WEBHOOK_DELIVERY_RETENTION_DAYS: positiveIntVar(7),
   /** Where the catalog-as-code file is applied from at start-up (optional). */
   CATALOG_FILE: z.string().optional(),
+  /**
+   * Where API upstreams may point (comma-separated host names, `*.suffix` wildcards, IP addresses
+   * or CIDR ranges); empty allows any host. Link-local and cloud-metadata hosts are refused either
+   * way. Names are matched as written, without DNS.
+   */
+  CATALOG_UPSTREAM_ALLOWED_HOSTS: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((entry) => entry.trim().toLowerCase().replace(/\.+$/, ''))
+        .filter(Boolean),
+    )
+    .refine((entries) => entries.every(isUpstreamHostPattern), {
+      error: 'must be comma-separated host names, *.suffix wildcards, IP addresses or CIDR ranges',
+    }),
   /** Public URL of the portal, for links in notifications. */
   PORTAL_URL: urlVar('http://127.0.0.1:3000', ['http', 'https']),
 };
@@ -124,6 +141,13 @@ function isHostOrRange(entry: string): boolean {
       address,
     )
   );
+}
+
+/** A host, address or range (isHostOrRange), or `*.` before a host name (not an address). */
+function isUpstreamHostPattern(entry: string): boolean {
+  if (!entry.startsWith('*.')) return isHostOrRange(entry);
+  const suffix = entry.slice(2);
+  return !suffix.includes('/') && isIP(suffix) === 0 && isHostOrRange(suffix);
 }
 
 export type IdentityConfig = ReturnType<typeof loadIdentityConfig>;

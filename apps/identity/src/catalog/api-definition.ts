@@ -1,6 +1,7 @@
 import { gatewayApiSettingsSchema } from '@portcullis/contracts';
 import { z } from 'zod';
 import { slugSchema } from '../teams/team-schemas.js';
+import { alwaysRefusedUpstream } from './upstream-policy.js';
 
 const approvalModeSchema = z.enum(['auto', 'manual']);
 const httpMethodSchema = z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', '*']);
@@ -43,14 +44,33 @@ const approvalSchema = z.strictObject({
   production: approvalModeSchema.default('manual'),
 });
 
+/**
+ * First path segments the gateway serves itself on the listener that carries API traffic
+ * (apps/gateway/src/gateway-server.ts, OPERATIONS_PATHS; `/openapi.json` and `/.well-known/…`
+ * cannot be spelt as a base path): an API there would lose requests to the gateway.
+ */
+export const GATEWAY_RESERVED_SEGMENTS = ['healthz', 'readyz', 'docs', 'docs-json', 'docs-yaml'];
+
 /** The editable fields of an API, each without defaults (PATCH takes any subset). */
 const apiFields = {
   name: z.string().trim().min(1).max(100),
   basePath: z
     .string()
     .max(200)
-    .regex(/^\/[a-z0-9][a-z0-9\-_/]*[a-z0-9]$/, 'must look like /name (lower case, no trailing /)'),
-  upstreamUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2000),
+    .regex(/^\/[a-z0-9][a-z0-9\-_/]*[a-z0-9]$/, 'must look like /name (lower case, no trailing /)')
+    // The gateway refuses requests with empty segments, so such an API could never be reached.
+    .refine((path) => !path.includes('//'), 'must not contain an empty segment (//)')
+    .refine(
+      (path) => !GATEWAY_RESERVED_SEGMENTS.includes(path.split('/')[1] ?? ''),
+      `must not start with a path the gateway serves itself (${GATEWAY_RESERVED_SEGMENTS.map((segment) => `/${segment}`).join(', ')})`,
+    ),
+  upstreamUrl: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .max(2000)
+    .superRefine((url, context) => {
+      const refusal = alwaysRefusedUpstream(url);
+      if (refusal) context.addIssue({ code: 'custom', message: refusal });
+    }),
   description: z.string().max(5000).nullable(),
   openapiDocument: z.record(z.string(), z.unknown()).nullable(),
   authMethods: z

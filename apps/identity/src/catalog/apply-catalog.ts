@@ -18,6 +18,7 @@ import { CatalogApplier, type CatalogApplySummary } from './catalog-applier.js';
 import { CatalogChanges } from './catalog-changes.js';
 import { CatalogFileError } from './catalog-file.js';
 import { CatalogWriter } from './catalog-writer.js';
+import { UpstreamPolicy } from './upstream-policy.js';
 
 export async function applyCatalogFromCommandLine(argv: string[]): Promise<number> {
   const [file] = argv;
@@ -55,12 +56,14 @@ export async function applyCatalogFromCommandLine(argv: string[]): Promise<numbe
       new ConfigVersion(prisma, config, logger),
     );
     const events = new ManagementEvents(producer);
+    const upstreams = new UpstreamPolicy(config);
     const applier = new CatalogApplier(
       prisma,
-      new CatalogWriter(),
+      new CatalogWriter(upstreams),
       new CatalogChanges(configChanges, events),
       configChanges,
       events,
+      upstreams,
     );
     const summary = await applier.applyFile(resolve(file), {
       type: 'system',

@@ -18,6 +18,11 @@ export const catalogFileSchema = z
           slug: slugSchema,
           name: z.string().trim().min(1).max(100),
           description: z.string().max(2000).nullable().default(null),
+          /**
+           * Take over a team of this slug that the catalog did not create (the applier refuses
+           * that by default: anyone may register a slug before the file lists it).
+           */
+          adopt: z.boolean().default(false),
         }),
       )
       .default([]),

@@ -4,8 +4,22 @@ import { Prisma, type Api, type ApiRoute, type ApiScope, type Plan } from '@port
 import { problems } from '@portcullis/nest-service';
 import type { ApiDefinition } from './api-definition.js';
 import { canonicalJson } from './canonical-json.js';
+import { UpstreamPolicy } from './upstream-policy.js';
 
 type Transaction = Prisma.TransactionClient;
+
+/** Advisory lock key serialising base-path changes, so two edits cannot nest unseen by each other. */
+const BASE_PATH_LOCK = 7_401_003;
+
+export interface SaveOptions {
+  /** Remove plans missing from the definition (those with subscriptions are refused). */
+  prunePlans: boolean;
+  /** May this API's base path nest with another team's API (admins, the catalog file)? */
+  allowNesting: boolean;
+  /** May a refusal name the other API (the caller can see it in the catalog)? */
+  nameConflicts: boolean;
+}
+
 export type ApiWithParts = Api & { scopes: ApiScope[]; routes: ApiRoute[]; plans: Plan[] };
 
 export const apiWithParts = {
@@ -69,13 +83,18 @@ const byRoute = <T extends { method: string; pathPattern: string }>(items: T[]) 
  */
 @Injectable()
 export class CatalogWriter {
+  constructor(private readonly upstreams: UpstreamPolicy) {}
+
   async save(
     transaction: Transaction,
     existing: ApiWithParts | null,
     desired: ApiDefinition,
-    options: { prunePlans: boolean },
+    options: SaveOptions,
   ): Promise<ApiWriteResult> {
-    await this.assertBasePathFree(transaction, desired.basePath, existing?.id ?? null);
+    // Checked on every write, changed or not: an upstream the rules refuse is fixed, not kept.
+    const refusal = this.upstreams.refusal(desired.upstreamUrl);
+    if (refusal) throw problems.validation([{ path: 'upstreamUrl', message: refusal }]);
+    await this.assertBasePathFree(transaction, existing, desired, options);
     const plans = desired.plans.map((plan) => ({
       ...plan,
       burst: plan.burst ?? plan.ratePerSecond * 2,
@@ -205,14 +224,60 @@ export class CatalogWriter {
     };
   }
 
+  /**
+   * The gateway routes a request to the API with the longest base path that is a segment prefix
+   * of it, so an API under another's base path (`/payments/orders` under `/payments`) takes over
+   * that part of its traffic, and one above it gives it away. Across teams only admins (and the
+   * catalog file) may nest; a team may nest its own APIs.
+   */
   private async assertBasePathFree(
     transaction: Transaction,
-    basePath: string,
-    apiId: string | null,
+    existing: ApiWithParts | null,
+    desired: ApiDefinition,
+    options: SaveOptions,
   ): Promise<void> {
-    const other = await transaction.api.findUnique({ where: { basePath } });
-    if (other && other.id !== apiId) {
-      throw problems.conflict(`basePath ${basePath} is used by API "${other.slug}".`);
+    const { basePath, ownerTeamId } = desired;
+    // An API keeps the place it has: a nesting an admin set up stays editable by its team.
+    if (existing && existing.basePath === basePath && existing.ownerTeamId === ownerTeamId) return;
+    await transaction.$executeRaw`SELECT pg_advisory_xact_lock(${BASE_PATH_LOCK})`;
+    const apiId = existing?.id ?? null;
+    const same = await transaction.api.findUnique({ where: { basePath } });
+    if (same && same.id !== apiId) {
+      throw problems.conflict(
+        options.nameConflicts
+          ? `basePath ${basePath} is used by API "${same.slug}".`
+          : `basePath ${basePath} is used by another API.`,
+      );
     }
+    if (options.allowNesting) return;
+    const segments = basePath.split('/').filter(Boolean);
+    const above = segments.slice(1).map((_, index) => `/${segments.slice(0, index + 1).join('/')}`);
+    const below = `${basePath}/`;
+    const others = await transaction.api.findMany({
+      where: {
+        ...(apiId ? { id: { not: apiId } } : {}),
+        ownerTeamId: { not: ownerTeamId },
+        OR: [{ basePath: { in: above } }, { basePath: { startsWith: below } }],
+      },
+      select: { slug: true, basePath: true },
+      orderBy: { basePath: 'asc' },
+    });
+    // Re-checked here: LIKE treats `_` as a wildcard should it reach the query unescaped.
+    const other = others.find(
+      (candidate) => above.includes(candidate.basePath) || candidate.basePath.startsWith(below),
+    );
+    if (!other) return;
+    const advice =
+      'Choose another basePath, or ask an admin (admins may nest APIs of different teams).';
+    if (!options.nameConflicts) {
+      throw problems.conflict(
+        `basePath ${basePath} overlaps the base path of another team's API: the gateway routes each request to the longest matching base path, so one API would take over part of the other's traffic. ${advice}`,
+      );
+    }
+    throw problems.conflict(
+      above.includes(other.basePath)
+        ? `basePath ${basePath} lies under ${other.basePath}, the base path of API "${other.slug}" of another team: the gateway routes each request to the longest matching base path, so this API would take over part of that API's traffic. ${advice}`
+        : `basePath ${basePath} contains ${other.basePath}, the base path of API "${other.slug}" of another team: the gateway routes each request to the longest matching base path, so that API would take part of this API's traffic. ${advice}`,
+    );
   }
 }

@@ -21,6 +21,13 @@ type ApiWithTeam = ApiWithParts & { ownerTeam: Pick<Team, 'id' | 'slug' | 'name'
 
 const teamSelect = { select: { id: true, slug: true, name: true } } as const;
 
+/**
+ * Conflict messages may name the other API only if the caller could look it up anyway: every
+ * signed-in person may browse the whole catalog (`GET /v1/apis` lists each slug and base path).
+ * Should the catalog ever hide APIs from some callers, decide this per caller.
+ */
+const NAME_CONFLICTS = true;
+
 /** Admins, security and members of the owning team see the upstream and gateway settings. */
 function canSeeInternals(principal: Principal, api: { ownerTeamId: string }): boolean {
   // Services (the portal) render the catalog for people: they get the public view.
@@ -144,7 +151,11 @@ export class CatalogService {
       throw problems.conflict(`An API with slug "${input.slug}" exists already.`);
     }
     const { result, pending } = await this.prisma.$transaction(async (transaction) => {
-      const result = await this.writer.save(transaction, null, input, { prunePlans: false });
+      const result = await this.writer.save(transaction, null, input, {
+        prunePlans: false,
+        allowNesting: user.roles.includes('admin'),
+        nameConflicts: NAME_CONFLICTS,
+      });
       return { result, pending: await this.changes.record(transaction, result) };
     });
     this.changes.announce(result, pending, actorOf(user), meta);
@@ -192,6 +203,8 @@ export class CatalogService {
       if (missing.length > 0) throw problems.validation(missing);
       const result = await this.writer.save(transaction, existing, desired, {
         prunePlans: input.plans !== undefined,
+        allowNesting: isAdmin,
+        nameConflicts: NAME_CONFLICTS,
       });
       return { result, pending: await this.changes.record(transaction, result) };
     });
