@@ -52,6 +52,8 @@ export const managementActionSchema = z.enum([
   'alert.response_applied',
   'alert.response_undone',
   'audit.events_exported',
+  'webhook.created',
+  'webhook.deleted',
 ]);
 export type ManagementAction = z.infer<typeof managementActionSchema>;
 

@@ -4,7 +4,9 @@ import { randomBase62 } from '@portcullis/crypto';
 import type { PrismaClient, WebhookEndpoint } from '@portcullis/db';
 import { CONFIG, PRISMA, problems } from '@portcullis/nest-service';
 import { z } from 'zod';
+import { ManagementEvents } from '../audit-trail/management-events.js';
 import type { UserPrincipal } from '../auth/index.js';
+import { actorOf, type RequestMeta } from '../auth/request-meta.js';
 import { SecretBox } from '../auth/secret-box.js';
 import type { IdentityConfig } from '../config.js';
 import { TeamAccess } from '../teams/team-access.js';
@@ -36,6 +38,17 @@ export const deliveriesQuerySchema = z.strictObject({
 });
 export type DeliveriesQuery = z.infer<typeof deliveriesQuerySchema>;
 
+/** Each endpoint turns every team event into a signed POST and an outbox row. */
+export const MAX_WEBHOOKS_PER_TEAM = 10;
+
+/**
+ * Where a webhook points, for the audit trail: scheme, host and port only. Paths and queries of
+ * webhook URLs often carry the receiver's own secret (chat and incident tools work that way).
+ */
+function destinationOf(url: string): string {
+  return new URL(url).origin;
+}
+
 function view(endpoint: WebhookEndpoint) {
   return {
     id: endpoint.id,
@@ -59,13 +72,20 @@ export class WebhooksService {
     @Inject(CONFIG) config: IdentityConfig,
     private readonly teams: TeamAccess,
     private readonly guard: WebhookUrlGuard,
+    private readonly events: ManagementEvents,
   ) {
     this.box = new SecretBox(config.IDENTITY_MASTER_KEY, WEBHOOK_SECRET_PURPOSE);
   }
 
   /** The signing secret is returned here once; afterwards only its holder knows it. */
-  async create(user: UserPrincipal, teamId: string, input: CreateWebhookInput) {
+  async create(user: UserPrincipal, teamId: string, input: CreateWebhookInput, meta: RequestMeta) {
     await this.teams.requireOwner(user, teamId);
+    const existing = await this.prisma.webhookEndpoint.count({ where: { teamId } });
+    if (existing >= MAX_WEBHOOKS_PER_TEAM) {
+      throw problems.conflict(
+        `A team may have ${MAX_WEBHOOKS_PER_TEAM} webhooks at most; remove one it no longer needs first.`,
+      );
+    }
     const destination = await this.guard.check(new URL(input.url));
     if (!destination.ok) throw problems.validation([{ path: 'url', message: destination.reason }]);
     const secret = `whsec_${randomBase62(43)}`;
@@ -76,6 +96,15 @@ export class WebhooksService {
         events: [...new Set(input.events)],
         secretEncrypted: this.box.seal(secret),
       },
+    });
+    this.events.publish({
+      action: 'webhook.created',
+      outcome: 'success',
+      actor: actorOf(user),
+      target: { type: 'webhook', id: endpoint.id },
+      teamId,
+      ...meta,
+      details: { destination: destinationOf(endpoint.url), events: endpoint.events },
     });
     return { ...view(endpoint), secret };
   }
@@ -119,11 +148,29 @@ export class WebhooksService {
     };
   }
 
-  async remove(user: UserPrincipal, teamId: string, webhookId: string): Promise<void> {
+  async remove(
+    user: UserPrincipal,
+    teamId: string,
+    webhookId: string,
+    meta: RequestMeta,
+  ): Promise<void> {
     await this.teams.requireOwner(user, teamId);
+    const endpoint = await this.prisma.webhookEndpoint.findFirst({
+      where: { id: webhookId, teamId },
+      select: { url: true },
+    });
     const result = await this.prisma.webhookEndpoint.deleteMany({
       where: { id: webhookId, teamId },
     });
-    if (result.count === 0) throw problems.notFound('Webhook');
+    if (!endpoint || result.count === 0) throw problems.notFound('Webhook');
+    this.events.publish({
+      action: 'webhook.deleted',
+      outcome: 'success',
+      actor: actorOf(user),
+      target: { type: 'webhook', id: webhookId },
+      teamId,
+      ...meta,
+      details: { destination: destinationOf(endpoint.url) },
+    });
   }
 }

@@ -8,6 +8,7 @@ import {
   caller,
   createApplication,
   createTeam,
+  ManagementEventReader,
   signUpUser,
   suffix,
   testPrisma,
@@ -231,6 +232,63 @@ describe('teams, applications and webhooks', () => {
     }
     expect(endpoint.lastError).toBe('HTTP 500');
     expect(endpoint.lastSuccessAt).not.toBeNull();
+  });
+
+  it('records webhook registrations and removals without the URL path, ten per team', async () => {
+    const events = new ManagementEventReader();
+    await events.start();
+    try {
+      const owner = await signUpUser(call, 'hookaudit');
+      const path = `/v1/teams/${owner.personalTeamId}/webhooks`;
+      // Chat and incident tools put their own secret in the path or query of the URL.
+      const url = `${receiverUrl}/T0001/B0002/${suffix()}?token=hush-${suffix()}`;
+      const ids: string[] = [];
+      for (let index = 0; index < 10; index += 1) {
+        const created = await call('POST', path, {
+          token: owner.token,
+          body: { url, events: ['application.created'] },
+        });
+        expect(created.status).toBe(201);
+        ids.push(created.body.id as string);
+      }
+      const eleventh = await call('POST', path, {
+        token: owner.token,
+        body: { url, events: ['application.created'] },
+      });
+      expect(eleventh.status).toBe(409);
+      expect(eleventh.body.detail).toContain('10 webhooks at most');
+      expect((await call('DELETE', `${path}/${ids[0]}`, { token: owner.token })).status).toBe(204);
+      // One removed: there is room again.
+      const again = await call('POST', path, {
+        token: owner.token,
+        body: { url, events: ['application.created'] },
+      });
+      expect(again.status).toBe(201);
+
+      const [created] = await events.waitFor(
+        (event) => event.data.action === 'webhook.created' && event.data.target.id === ids[0],
+      );
+      const [deleted] = await events.waitFor(
+        (event) => event.data.action === 'webhook.deleted' && event.data.target.id === ids[0],
+      );
+      const origin = new URL(receiverUrl).origin;
+      expect(created!.data).toMatchObject({
+        teamId: owner.personalTeamId,
+        actor: { type: 'user', id: owner.id },
+        details: { destination: origin, events: ['application.created'] },
+      });
+      expect(deleted!.data).toMatchObject({
+        teamId: owner.personalTeamId,
+        actor: { type: 'user', id: owner.id },
+        details: { destination: origin },
+      });
+      for (const event of [created, deleted]) {
+        expect(JSON.stringify(event)).not.toContain('hush');
+        expect(JSON.stringify(event)).not.toContain('T0001');
+      }
+    } finally {
+      await events.stop();
+    }
   });
 
   it('refuses webhook URLs that are not http(s) or carry credentials', async () => {
