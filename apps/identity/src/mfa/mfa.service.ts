@@ -124,8 +124,13 @@ export class MfaService {
     if (!user.totpEnabled || !user.totpSecretEncrypted) {
       throw problems.conflict('TOTP is not enabled.');
     }
-    if (this.config.IDENTITY_REQUIRE_MFA && principal.roles.some((role) => MFA_ROLES.has(role))) {
-      throw problems.conflict('Your roles require two-factor sign-in.');
+    // The same test as sign-in's: approvers through their team's APIs count as approvers.
+    const privileged =
+      principal.approverApiIds.length > 0 || principal.roles.some((role) => MFA_ROLES.has(role));
+    if (this.config.IDENTITY_REQUIRE_MFA && privileged) {
+      throw problems.conflict(
+        "Your roles, or approving your team's APIs, require two-factor sign-in.",
+      );
     }
     const off = { totpEnabled: false, totpSecretEncrypted: null, failedSignIns: 0 } as const;
     const sealed = user.totpSecretEncrypted;

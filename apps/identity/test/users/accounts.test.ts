@@ -263,6 +263,24 @@ describe('TOTP second factor', () => {
     });
     expect(session.body).toMatchObject({ mfaRequired: true, mfaEnrolmentRequired: true });
     expect((await call('GET', '/v1/approvals', { token: session.body.token })).status).toBe(403);
+
+    // Once enrolled, such an approver may not turn TOTP off again, like approvers by role.
+    const token = session.body.token as string;
+    const secret = (await call('POST', '/v1/me/mfa/totp', { token })).body.secret as string;
+    const confirm = await call('POST', '/v1/me/mfa/totp/confirm', {
+      token,
+      body: { code: codeAt(secret) },
+    });
+    expect(confirm.status).toBe(200);
+    const disable = await call('DELETE', '/v1/me/mfa/totp', {
+      token,
+      body: { code: codeAt(secret, 1) },
+    });
+    expect(disable.status).toBe(409);
+    expect(disable.body.detail).toContain('require two-factor');
+    expect((await prisma.user.findUniqueOrThrow({ where: { id: user.id } })).totpEnabled).toBe(
+      true,
+    );
   });
 
   it('makes an admin without TOTP enrol before using the API', async () => {
