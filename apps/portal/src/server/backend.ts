@@ -26,7 +26,16 @@ export interface BackendRequest {
   authenticated?: boolean;
   /** Explicit token, for the moment right after sign-in before the cookie is readable. */
   token?: string;
+  /**
+   * A streamed answer (an export): the time limit covers the wait for its headers only, so a long
+   * export is not cut off midway (a short file with no end marker would look complete).
+   */
+  stream?: boolean;
+  /** How long the service may take (default 15 s): for the whole answer, or its headers when streamed. */
+  timeoutMs?: number;
 }
+
+const DEFAULT_TIMEOUT_MS = 15_000;
 
 function baseUrl(service: Service): string {
   const config = readPortalEnv();
@@ -57,6 +66,11 @@ export async function backendFetch(
     if (!token) redirect('/sign-in?reason=signed-out');
     headers.authorization = `Bearer ${token}`;
   }
+  const timeoutMs = request.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  // Fetch's signal also governs reading the body: a streamed answer gets one that stops counting
+  // once the headers are in.
+  const headersOnly = request.stream ? new AbortController() : null;
+  const timer = headersOnly ? setTimeout(() => headersOnly.abort(), timeoutMs) : undefined;
   try {
     return await fetch(serviceUrl(service, path, request.query), {
       method: request.method ?? 'GET',
@@ -64,7 +78,7 @@ export async function backendFetch(
       body: request.body === undefined ? undefined : JSON.stringify(request.body),
       cache: 'no-store',
       redirect: 'manual',
-      signal: AbortSignal.timeout(15_000),
+      signal: headersOnly?.signal ?? AbortSignal.timeout(timeoutMs),
     });
   } catch {
     throw new BackendError({
@@ -72,6 +86,8 @@ export async function backendFetch(
       title: `The ${service} service is unreachable`,
       detail: `The ${service} service did not answer. Please try again in a moment.`,
     });
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -18,6 +18,7 @@ export async function GET(request: Request): Promise<Response> {
   try {
     upstream = await backendFetch('audit', '/v1/audit/events/export', {
       query: { ...toAuditQuery(filters), format },
+      stream: true,
     });
   } catch (error) {
     const detail =
