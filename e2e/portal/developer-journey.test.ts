@@ -136,6 +136,12 @@ describe('portal: from sign-up to an audited API call', () => {
     expect(viaTls.headers.get('strict-transport-security')).toBe(
       'max-age=31536000; includeSubDomains',
     );
+    // Over HTTPS the cookies are __Host- ones: no sibling subdomain can set them for the portal.
+    const setCookie = viaTls.headers.get('set-cookie') ?? '';
+    expect(setCookie).toMatch(/^__Host-pcl_csrf=[^;]+;/);
+    expect(setCookie.toLowerCase()).toContain('secure');
+    expect(setCookie.toLowerCase()).toContain('path=/');
+    expect(setCookie.toLowerCase()).not.toContain('domain=');
     await visitor.page.getByRole('link', { name: 'Create a developer account' }).waitFor();
     await check(visitor, '01-landing');
     // This portal has no service token (PORTAL_SERVICE_TOKEN): the catalog is behind sign-in.

@@ -1,6 +1,7 @@
 import { NextResponse, type NextRequest } from 'next/server';
 import { buildContentSecurityPolicy, createNonce } from './security/content-security-policy';
 import {
+  cookieName,
   cookieOptions,
   CSRF_COOKIE,
   CSRF_SEED_HEADER,
@@ -26,7 +27,8 @@ export function proxy(request: NextRequest): NextResponse {
   // Only this proxy may hand over a seed; a client-sent one is dropped.
   requestHeaders.delete(CSRF_SEED_HEADER);
   let csrfSecret: string | null = null;
-  if (!request.cookies.get(CSRF_COOKIE)?.value) {
+  const csrfCookie = cookieName(CSRF_COOKIE, origin);
+  if (!request.cookies.get(csrfCookie)?.value) {
     csrfSecret = randomSecret();
     requestHeaders.set(CSRF_SEED_HEADER, csrfSecret);
   }
@@ -40,7 +42,7 @@ export function proxy(request: NextRequest): NextResponse {
   }
   if (csrfSecret) {
     // Lives as long as the browser keeps it; it binds forms to this browser, not to a person.
-    response.cookies.set(CSRF_COOKIE, csrfSecret, cookieOptions(origin, 60 * 60 * 24 * 30));
+    response.cookies.set(csrfCookie, csrfSecret, cookieOptions(origin, 60 * 60 * 24 * 30));
   }
   return response;
 }

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { cookieOptions, isLoopback, requestOrigin } from './session-cookies';
+import {
+  cookieName,
+  cookieOptions,
+  isLoopback,
+  requestOrigin,
+  SESSION_COOKIE,
+} from './session-cookies';
 
 function headers(values: Record<string, string>) {
   return { get: (name: string) => values[name] ?? null };
@@ -21,6 +27,18 @@ describe('cookieOptions', () => {
     expect(cookieOptions({ protocol: 'http:', hostname: 'localhost' }).secure).toBe(false);
     expect(cookieOptions({ protocol: 'http:', hostname: 'portal.example.com' }).secure).toBe(true);
     expect(cookieOptions({ protocol: 'https:', hostname: 'localhost' }).secure).toBe(true);
+  });
+});
+
+describe('cookieName', () => {
+  it('is a __Host- name wherever the cookie is Secure, the bare name on plain-HTTP loopback', () => {
+    expect(cookieName(SESSION_COOKIE, { protocol: 'https:', hostname: 'portal.example.com' })).toBe(
+      '__Host-pcl_session',
+    );
+    expect(cookieName('pcl_csrf', { protocol: 'http:', hostname: 'portal.example.com' })).toBe(
+      '__Host-pcl_csrf',
+    );
+    expect(cookieName('pcl_mfa', { protocol: 'http:', hostname: '127.0.0.1' })).toBe('pcl_mfa');
   });
 });
 

@@ -4,6 +4,22 @@ export const CSRF_COOKIE = 'pcl_csrf';
 /** Set while a signed-in session still owes its second factor. */
 export const MFA_PENDING_COOKIE = 'pcl_mfa';
 
+type PortalCookie = typeof SESSION_COOKIE | typeof CSRF_COOKIE | typeof MFA_PENDING_COOKIE;
+
+/**
+ * The name a cookie goes by for this request: `__Host-` wherever it is Secure. Browsers accept a
+ * `__Host-` cookie only from this very host, over HTTPS, with `Path=/` and no `Domain`, so a
+ * sibling subdomain (`docs.example.com`) can no longer plant its own session or CSRF secret for
+ * the portal. Plain-HTTP loopback (a developer's machine) keeps the bare names: browsers refuse
+ * the prefix without Secure.
+ */
+export function cookieName(
+  cookie: PortalCookie,
+  request: { protocol: string; hostname: string },
+): string {
+  return cookieOptions(request).secure ? `__Host-${cookie}` : cookie;
+}
+
 export interface CookieOptions {
   httpOnly: true;
   secure: boolean;

@@ -1,9 +1,9 @@
-import { cookies } from 'next/headers';
+import { cookies, headers as requestHeaders } from 'next/headers';
 import { redirect } from 'next/navigation';
 import type { z } from 'zod';
 import { toProblem, type Problem } from '../lib/problem';
 import { readPortalEnv } from '../readiness/portal-env';
-import { SESSION_COOKIE } from '../security/session-cookies';
+import { cookieName, requestOrigin, SESSION_COOKIE } from '../security/session-cookies';
 
 /** A refused or failed call to identity or audit, carrying the service's problem details. */
 export class BackendError extends Error {
@@ -62,7 +62,10 @@ export async function backendFetch(
   const headers: Record<string, string> = { accept: 'application/json, application/problem+json' };
   if (request.body !== undefined) headers['content-type'] = 'application/json';
   if (request.authenticated !== false) {
-    const token = request.token ?? (await cookies()).get(SESSION_COOKIE)?.value;
+    const token =
+      request.token ??
+      (await cookies()).get(cookieName(SESSION_COOKIE, requestOrigin(await requestHeaders())))
+        ?.value;
     if (!token) redirect('/sign-in?reason=signed-out');
     headers.authorization = `Bearer ${token}`;
   }

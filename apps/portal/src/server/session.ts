@@ -2,6 +2,7 @@ import { cookies, headers } from 'next/headers';
 import { cache } from 'react';
 import { deriveCsrfToken, isSameOriginRequest, verifyCsrfToken } from '../security/csrf';
 import {
+  cookieName,
   cookieOptions,
   CSRF_COOKIE,
   CSRF_SEED_HEADER,
@@ -12,13 +13,23 @@ import {
 import { backendFetch } from './backend';
 import { meSchema, type Me } from './models';
 
+/** This request's names for the portal's cookies (see `cookieName`). */
+async function cookieNames() {
+  const origin = requestOrigin(await headers());
+  return {
+    session: cookieName(SESSION_COOKIE, origin),
+    csrf: cookieName(CSRF_COOKIE, origin),
+    mfaPending: cookieName(MFA_PENDING_COOKIE, origin),
+  };
+}
+
 export async function sessionToken(): Promise<string | undefined> {
-  return (await cookies()).get(SESSION_COOKIE)?.value;
+  return (await cookies()).get((await cookieNames()).session)?.value;
 }
 
 async function csrfSecret(): Promise<string | undefined> {
   return (
-    (await cookies()).get(CSRF_COOKIE)?.value ??
+    (await cookies()).get((await cookieNames()).csrf)?.value ??
     (await headers()).get(CSRF_SEED_HEADER) ??
     undefined
   );
@@ -58,23 +69,26 @@ export async function startSession(
 ): Promise<void> {
   const store = await cookies();
   const origin = requestOrigin(await headers());
+  const names = await cookieNames();
   const maxAge = Math.max(60, Math.floor((Date.parse(expiresAt) - Date.now()) / 1000) || 8 * 3600);
-  store.set(SESSION_COOKIE, token, cookieOptions(origin, maxAge));
-  if (mfaPending) store.set(MFA_PENDING_COOKIE, '1', cookieOptions(origin, maxAge));
-  else store.delete(MFA_PENDING_COOKIE);
+  store.set(names.session, token, cookieOptions(origin, maxAge));
+  if (mfaPending) store.set(names.mfaPending, '1', cookieOptions(origin, maxAge));
+  else store.delete(names.mfaPending);
 }
 
 export async function mfaSatisfied(): Promise<void> {
   const store = await cookies();
+  const { mfaPending } = await cookieNames();
   // Only when set: touching cookies in a server action makes Next.js re-render the page, which
   // would replace one-shot results (recovery codes) on the account page.
-  if (store.get(MFA_PENDING_COOKIE)) store.delete(MFA_PENDING_COOKIE);
+  if (store.get(mfaPending)) store.delete(mfaPending);
 }
 
 export async function endSession(): Promise<void> {
   const store = await cookies();
-  store.delete(SESSION_COOKIE);
-  store.delete(MFA_PENDING_COOKIE);
+  const names = await cookieNames();
+  store.delete(names.session);
+  store.delete(names.mfaPending);
 }
 
 export interface Viewer {
@@ -90,8 +104,9 @@ export interface Viewer {
  */
 export const currentViewer = cache(async (): Promise<Viewer | null> => {
   const store = await cookies();
-  const token = store.get(SESSION_COOKIE)?.value;
-  if (!token || store.get(MFA_PENDING_COOKIE)) return null;
+  const names = await cookieNames();
+  const token = store.get(names.session)?.value;
+  if (!token || store.get(names.mfaPending)) return null;
   let response: Response;
   try {
     response = await backendFetch('identity', '/v1/me', { token });
