@@ -1,6 +1,7 @@
 import { gatewayApiSettingsSchema } from '@portcullis/contracts';
 import { z } from 'zod';
 import { slugSchema } from '../teams/team-schemas.js';
+import { settingsLimitIssues } from './api-settings-limits.js';
 import { alwaysRefusedUpstream } from './upstream-policy.js';
 
 const approvalModeSchema = z.enum(['auto', 'manual']);
@@ -51,6 +52,13 @@ const approvalSchema = z.strictObject({
  */
 export const GATEWAY_RESERVED_SEGMENTS = ['healthz', 'readyz', 'docs', 'docs-json', 'docs-yaml'];
 
+/** The snapshot's settings schema plus identity's upper bounds (api-settings-limits.ts). */
+const apiSettingsSchema = gatewayApiSettingsSchema.superRefine((settings, context) => {
+  for (const issue of settingsLimitIssues(settings)) {
+    context.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+  }
+});
+
 /** The editable fields of an API, each without defaults (PATCH takes any subset). */
 const apiFields = {
   name: z.string().trim().min(1).max(100),
@@ -82,7 +90,7 @@ const apiFields = {
   scopes: z.array(scopeSchema).max(200),
   routes: z.array(routeSchema).max(1000),
   plans: z.array(planSchema).max(50),
-  settings: gatewayApiSettingsSchema,
+  settings: apiSettingsSchema,
 };
 
 /** Checks that need the whole definition: unique names, routes naming defined scopes. */
@@ -148,7 +156,7 @@ const definitionShape = {
   scopes: apiFields.scopes.default([]),
   routes: apiFields.routes.default([]),
   plans: apiFields.plans.default([]),
-  settings: gatewayApiSettingsSchema.default(gatewayApiSettingsSchema.parse({})),
+  settings: apiSettingsSchema.default(gatewayApiSettingsSchema.parse({})),
 };
 
 /** `POST /v1/apis`: a whole API, owned by a team. */
@@ -171,7 +179,7 @@ export const patchApiSchema = z
     scopes: apiFields.scopes.optional(),
     routes: apiFields.routes.optional(),
     plans: apiFields.plans.optional(),
-    settings: gatewayApiSettingsSchema.optional(),
+    settings: apiSettingsSchema.optional(),
     ownerTeamId: z.uuid().optional(),
     /** The version you edited; a different current version is a 409 (lost-update guard). */
     version: z.number().int().positive().optional(),

@@ -3,6 +3,7 @@ import { gatewayApiSettingsSchema } from '@portcullis/contracts';
 import { Prisma, type Api, type ApiRoute, type ApiScope, type Plan } from '@portcullis/db';
 import { problems } from '@portcullis/nest-service';
 import type { ApiDefinition } from './api-definition.js';
+import { settingsLimitIssues } from './api-settings-limits.js';
 import { canonicalJson } from './canonical-json.js';
 import { UpstreamPolicy } from './upstream-policy.js';
 
@@ -94,6 +95,16 @@ export class CatalogWriter {
     // Checked on every write, changed or not: an upstream the rules refuse is fixed, not kept.
     const refusal = this.upstreams.refusal(desired.upstreamUrl);
     if (refusal) throw problems.validation([{ path: 'upstreamUrl', message: refusal }]);
+    // Likewise: settings stored before their bounds existed are brought within them, not kept.
+    const outOfBounds = settingsLimitIssues(desired.settings);
+    if (outOfBounds.length > 0) {
+      throw problems.validation(
+        outOfBounds.map((issue) => ({
+          path: ['settings', ...issue.path].join('.'),
+          message: issue.message,
+        })),
+      );
+    }
     await this.assertBasePathFree(transaction, existing, desired, options);
     const plans = desired.plans.map((plan) => ({
       ...plan,

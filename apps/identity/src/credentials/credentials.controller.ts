@@ -36,10 +36,14 @@ export class CredentialsController {
     summary: 'Create a credential',
     description:
       'Needs an approved subscription of the application in that environment. The API key or ' +
-      'client secret is in this response only.',
+      'client secret is in this response only. An application has at most 20 credentials in use ' +
+      '(rotated-out ones in their grace period not counted).',
   })
   @ApiCreatedResponse({ description: 'The credential, with its secret shown once' })
-  @ApiConflictResponse({ description: 'No approved subscription in that environment' })
+  @ApiConflictResponse({
+    description:
+      'No approved subscription in that environment, or 20 credentials in use already (revoke one)',
+  })
   async create(
     @Param('appId') appId: string,
     @ValidatedBody(createCredentialSchema) body: CreateCredentialRequest,
@@ -67,9 +71,14 @@ export class CredentialsController {
     summary: 'Rotate a credential',
     description:
       'Issues a replacement (same client id for OAuth clients); the old one keeps working until ' +
-      'graceUntil (default 24 h, at most 30 days).',
+      'graceUntil (default 24 h, at most 30 days). At most 20 rotated-out credentials of an ' +
+      'application can be in their grace period at once.',
   })
   @ApiOkResponse({ description: 'The new credential, with its secret shown once' })
+  @ApiConflictResponse({
+    description:
+      'Not an active credential, rotated already, or 20 rotated-out credentials in their grace period',
+  })
   async rotate(
     @Param('appId') appId: string,
     @Param('credentialId') credentialId: string,

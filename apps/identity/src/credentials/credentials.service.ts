@@ -37,6 +37,15 @@ export interface IssuedCredential {
 }
 
 type Environment = 'sandbox' | 'production';
+type Transaction = Prisma.TransactionClient;
+
+/**
+ * Usable credentials an application may hold: every API key and client secret goes into every
+ * gateway's snapshot, so one team must not be able to grow all of them without bound.
+ * Rotated-out credentials still in their grace period are counted apart (up to as many again),
+ * so rotating works at the cap, while chained rotations cannot pile up old secrets.
+ */
+export const MAX_CREDENTIALS_PER_APPLICATION = 20;
 
 interface NewMaterial {
   kind: Credential['kind'];
@@ -93,6 +102,15 @@ export class CredentialsService {
     }
     const material = this.newMaterial(request.kind, request.environment, null, request);
     const { credential, change } = await this.prisma.$transaction(async (transaction) => {
+      await this.lockApplication(transaction, appId);
+      const inUse = await transaction.credential.count({
+        where: { ...usableWhere(appId, new Date()), graceUntil: null },
+      });
+      if (inUse >= MAX_CREDENTIALS_PER_APPLICATION) {
+        throw problems.conflict(
+          `An application may have ${MAX_CREDENTIALS_PER_APPLICATION} credentials in use at most (both environments together); revoke ones it no longer uses first, or rotate one instead of adding another.`,
+        );
+      }
       const created = await transaction.credential.create({
         data: {
           applicationId: appId,
@@ -164,6 +182,19 @@ export class CredentialsService {
     const graceUntil = request.graceUntil ?? new Date(Date.now() + DEFAULT_GRACE_MS);
     const material = this.newMaterial(old.kind, old.environment, old.clientId, request);
     const { credential, changes } = await this.prisma.$transaction(async (transaction) => {
+      await this.lockApplication(transaction, appId);
+      const now = new Date();
+      // The new credential replaces the old one in the count; the old one joins those in grace.
+      if (graceUntil > now) {
+        const inGrace = await transaction.credential.count({
+          where: { ...usableWhere(appId, now), graceUntil: { gt: now } },
+        });
+        if (inGrace >= MAX_CREDENTIALS_PER_APPLICATION) {
+          throw problems.conflict(
+            `The application has ${MAX_CREDENTIALS_PER_APPLICATION} rotated-out credentials still in their grace period; revoke the old ones its clients no longer use (or wait until their grace periods end), or rotate with graceUntil set to now.`,
+          );
+        }
+      }
       // Conditional update: two concurrent rotations cannot both succeed.
       const updated = await transaction.credential.updateMany({
         where: { id: old.id, status: 'active', graceUntil: null },
@@ -291,6 +322,16 @@ export class CredentialsService {
     }
   }
 
+  /**
+   * Row lock on the application for this transaction: concurrent creations and rotations count
+   * its credentials one after the other, so together they cannot pass the cap. NO KEY UPDATE
+   * leaves inserts that reference the application (subscriptions, credentials) unblocked.
+   */
+  private async lockApplication(transaction: Transaction, appId: string): Promise<void> {
+    await transaction.$queryRaw`
+      SELECT id FROM identity.applications WHERE id = ${appId}::uuid FOR NO KEY UPDATE`;
+  }
+
   /** The application, if the caller may manage it: a member of its team, or an admin. */
   private async applicationFor(appId: string, user: UserPrincipal) {
     if (!/^[0-9a-f-]{36}$/i.test(appId)) throw problems.notFound('The application');
@@ -333,4 +374,16 @@ export class CredentialsService {
       details,
     });
   }
+}
+
+/**
+ * Credentials of the application that work now or will again: not revoked, not swept or past
+ * their expiry; suspended ones count (a suspension lapses). Callers add the grace condition.
+ */
+function usableWhere(appId: string, now: Date): Prisma.CredentialWhereInput {
+  return {
+    applicationId: appId,
+    status: { in: ['active', 'suspended'] },
+    OR: [{ expiresAt: null }, { expiresAt: { gt: now } }],
+  };
 }

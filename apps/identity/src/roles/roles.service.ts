@@ -140,8 +140,23 @@ export class RolesService {
         throw problems.conflict('Every user is a developer; disable the account instead.');
       }
       if (found.role === 'admin') {
-        const admins = await transaction.roleAssignment.count({ where: { role: 'admin' } });
-        if (admins <= 1) throw problems.conflict('The platform keeps at least one admin.');
+        // Lock the admin grants before counting: otherwise two admins revoking each other at once
+        // both count two and both succeed (READ COMMITTED). The second waits, then counts one.
+        const admins = await transaction.$queryRaw<{ id: string }[]>`
+          SELECT id FROM identity.role_assignments
+           WHERE role = 'admin'
+           ORDER BY id
+             FOR UPDATE`;
+        if (!admins.some((grant) => grant.id === found.id)) {
+          throw problems.notFound('Role assignment');
+        }
+        // Only admins who can sign in count: a disabled account's grant administers nothing.
+        const othersActive = await transaction.roleAssignment.count({
+          where: { role: 'admin', id: { not: found.id }, user: { status: 'active' } },
+        });
+        if (othersActive === 0) {
+          throw problems.conflict('The platform keeps at least one admin.');
+        }
       }
       await transaction.roleAssignment.delete({ where: { id: found.id } });
       return found;

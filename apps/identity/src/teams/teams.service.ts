@@ -164,8 +164,19 @@ export class TeamsService {
       });
       if (!membership) throw problems.notFound('Team member');
       if (membership.role === 'owner') {
-        const owners = await transaction.teamMember.count({ where: { teamId, role: 'owner' } });
-        if (owners <= 1) throw problems.conflict('A team keeps at least one owner.');
+        // Lock the owner rows before counting: otherwise two owners leaving at once both count
+        // two and both go (READ COMMITTED). The second waits here, then sees the first gone.
+        const owners = await transaction.$queryRaw<{ id: string }[]>`
+          SELECT id FROM identity.team_members
+           WHERE team_id = ${teamId}::uuid AND role = 'owner'
+           ORDER BY id
+             FOR UPDATE`;
+        if (!owners.some((owner) => owner.id === membership.id)) {
+          throw problems.notFound('Team member');
+        }
+        if (owners.length <= 1) {
+          throw problems.conflict('A team keeps at least one owner.');
+        }
       }
       await transaction.teamMember.delete({ where: { id: membership.id } });
     });

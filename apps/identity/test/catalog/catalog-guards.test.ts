@@ -5,7 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CatalogApplier } from '../../src/catalog/catalog-applier.js';
 import { CatalogFileError, parseCatalogYaml } from '../../src/catalog/catalog-file.js';
 import { apiWithParts, CatalogWriter, definitionOf } from '../../src/catalog/catalog-writer.js';
+import { API_SETTINGS_LIMITS } from '../../src/catalog/api-settings-limits.js';
 import { loadIdentityConfig } from '../../src/config.js';
+import { GatewaySnapshotBuilder } from '../../src/gateway-feed/gateway-snapshot.builder.js';
 import { startIdentity, type IdentityTestApp } from '../support/identity-test-app.js';
 import {
   caller,
@@ -446,6 +448,140 @@ apis:
         apisUpdated: [],
         apisUnchanged: [`ledger-${id}`],
         apisDeleted: [],
+      });
+    });
+  });
+
+  describe('gateway settings', () => {
+    const MiB = 1024 * 1024;
+    /** Each numeric setting just past its bound, and the field the 400 must name. */
+    const pastTheBound: [string, Record<string, unknown>][] = [
+      ['settings.maxBodyBytes', { maxBodyBytes: 100 * MiB + 1 }],
+      ['settings.maxHeaderBytes', { maxHeaderBytes: 64 * 1024 + 1 }],
+      ['settings.connectTimeoutMs', { connectTimeoutMs: 60_001 }],
+      ['settings.responseTimeoutMs', { responseTimeoutMs: 300_001 }],
+      [
+        'settings.cors.maxAgeSeconds',
+        { cors: { allowedOrigins: ['https://a.example'], maxAgeSeconds: 86_401 } },
+      ],
+      [
+        'settings.threatProtection.maxJsonDepth',
+        { threatProtection: { mode: 'block', maxJsonDepth: 257 } },
+      ],
+      ['settings.cache.ttlSeconds', { cache: { ttlSeconds: 86_401, maxEntries: 100 } }],
+      ['settings.cache.maxEntries', { cache: { ttlSeconds: 60, maxEntries: 10_001 } }],
+      // The gateway buffers and scans the whole body for threat protection.
+      [
+        'settings.maxBodyBytes',
+        { maxBodyBytes: 10 * MiB + 1, threatProtection: { mode: 'report' } },
+      ],
+    ];
+
+    it('refuses settings past their bounds with a 400 naming the field, on create and update', async () => {
+      const api = await createTestApi(call, admin.token, orders.personalTeamId);
+      const before = await prisma.api.findUniqueOrThrow({ where: { slug: api.slug } });
+      for (const [path, settings] of pastTheBound) {
+        const patched = await call('PATCH', `/v1/apis/${api.slug}`, {
+          token: orders.token,
+          body: { settings },
+        });
+        expect(patched.status, path).toBe(400);
+        expect(patched.headers.get('content-type')).toContain('application/problem+json');
+        expect(patched.body.errors, path).toEqual([
+          { path, message: expect.stringMatching(/^must be at most \d+/) },
+        ]);
+        const id = suffix();
+        const created = await call('POST', '/v1/apis', {
+          token: admin.token,
+          body: {
+            slug: `bound-${id}`,
+            name: 'Bound',
+            basePath: `/bound-${id}`,
+            upstreamUrl: 'http://127.0.0.1:9',
+            ownerTeamId: orders.personalTeamId,
+            settings,
+          },
+        });
+        expect(created.status, path).toBe(400);
+        expect(created.body.errors.map((error: { path: string }) => error.path)).toEqual([path]);
+      }
+      const stored = await prisma.api.findUniqueOrThrow({ where: { slug: api.slug } });
+      expect(stored.version).toBe(before.version);
+
+      // The bounds themselves are allowed.
+      const atTheBound = await call('PATCH', `/v1/apis/${api.slug}`, {
+        token: orders.token,
+        body: {
+          settings: {
+            maxBodyBytes: API_SETTINGS_LIMITS.maxBodyBytes,
+            maxHeaderBytes: API_SETTINGS_LIMITS.maxHeaderBytes,
+            connectTimeoutMs: API_SETTINGS_LIMITS.connectTimeoutMs,
+            responseTimeoutMs: API_SETTINGS_LIMITS.responseTimeoutMs,
+            cors: { allowedOrigins: ['https://a.example'], maxAgeSeconds: 86_400 },
+            cache: { ttlSeconds: 86_400, maxEntries: 10_000 },
+          },
+        },
+      });
+      expect(atTheBound.status).toBe(200);
+      expect(atTheBound.body.settings).toMatchObject({ maxBodyBytes: 100 * MiB });
+      const guarded = await call('PATCH', `/v1/apis/${api.slug}`, {
+        token: orders.token,
+        body: {
+          settings: {
+            maxBodyBytes: 10 * MiB,
+            threatProtection: { mode: 'block', maxJsonDepth: 256 },
+          },
+        },
+      });
+      expect(guarded.status).toBe(200);
+    });
+
+    it('refuses them in the catalog file, naming the field', () => {
+      const id = suffix();
+      const yaml = `
+apis:
+  - slug: big-${id}
+    name: Big
+    basePath: /big-${id}
+    upstreamUrl: http://127.0.0.1:9
+    ownerTeam: big-${id}
+    settings: { responseTimeoutMs: 3600000, cache: { ttlSeconds: 60, maxEntries: 1000000 } }
+`;
+      expect(() => parseCatalogYaml(yaml)).toThrow(
+        /apis\[0\]\.settings\.responseTimeoutMs: must be at most 300000 ms \(5 min\)/,
+      );
+      expect(() => parseCatalogYaml(yaml)).toThrow(
+        /apis\[0\]\.settings\.cache\.maxEntries: must be at most 10000 entries/,
+      );
+    });
+
+    it('keeps serving settings stored before the bounds, and has them fixed on the next edit', async () => {
+      const api = await createTestApi(call, admin.token, orders.personalTeamId);
+      const legacy = { maxBodyBytes: 5_000 * MiB, responseTimeoutMs: 86_400_000 };
+      await prisma.api.update({ where: { id: api.id }, data: { settings: legacy } });
+
+      // Gateways still get them (the snapshot contract has no bounds) ...
+      const snapshot = await identity.app.get(GatewaySnapshotBuilder).build();
+      expect(snapshot.apis.find((entry) => entry.id === api.id)?.settings).toMatchObject(legacy);
+
+      // ... but a write keeps no value past its bound, even one that does not touch settings.
+      const renamed = await call('PATCH', `/v1/apis/${api.slug}`, {
+        token: orders.token,
+        body: { name: 'Renamed' },
+      });
+      expect(renamed.status).toBe(400);
+      expect(renamed.body.errors).toEqual([
+        { path: 'settings.maxBodyBytes', message: expect.stringContaining('at most') },
+        { path: 'settings.responseTimeoutMs', message: expect.stringContaining('at most') },
+      ]);
+      const fixed = await call('PATCH', `/v1/apis/${api.slug}`, {
+        token: orders.token,
+        body: { name: 'Renamed', settings: { maxBodyBytes: 50 * MiB } },
+      });
+      expect(fixed.status).toBe(200);
+      expect(fixed.body.settings).toMatchObject({
+        maxBodyBytes: 50 * MiB,
+        responseTimeoutMs: 15_000,
       });
     });
   });

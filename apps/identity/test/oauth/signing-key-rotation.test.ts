@@ -1,11 +1,10 @@
-import { resolve } from 'node:path';
 import type { PrismaClient } from '@portcullis/db';
 import { createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSigningKey, JwsSigner } from '../../src/signing-keys/signing-key-material.js';
 import { SigningKeys } from '../../src/signing-keys/signing-keys.service.js';
 import type { IdentityTestApp } from '../support/identity-test-app.js';
+import { isolatedDatabase, type IsolatedDatabase } from '../support/isolated-database.js';
 import {
   basicAuth,
   createClientSecret,
@@ -13,7 +12,6 @@ import {
   hashKeyOf,
   postForm,
   startOAuthIdentity,
-  suffix,
   testPrisma,
   type SubscribedApp,
 } from '../support/oauth-fixtures.js';
@@ -22,24 +20,8 @@ import {
  * Signing keys are global to a database, so this file works in a database of its own: moving
  * the schedule forward here cannot retire a key other tests' tokens depend on.
  */
-const baseUrl = new URL(process.env.DATABASE_URL!);
-const databaseName = `portcullis_test_keys_${suffix()}`;
-const isolatedUrl = new URL(baseUrl);
-isolatedUrl.pathname = `/${databaseName}`;
-
-async function adminQuery(sql: string): Promise<void> {
-  const admin = new URL(baseUrl);
-  admin.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: admin.toString() });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
 describe('signing-key rotation', () => {
+  let database: IsolatedDatabase;
   let identity: IdentityTestApp;
   let replica: IdentityTestApp;
   let prisma: PrismaClient;
@@ -47,18 +29,13 @@ describe('signing-key rotation', () => {
   let client: { clientId: string; secret: string };
 
   beforeAll(async () => {
-    const engine = (await import(
-      resolve(import.meta.dirname, '../../../../tools/db/schema-engine.ts')
-    )) as {
-      resetDatabase(url: string, options?: { force?: boolean }): Promise<void>;
-    };
-    await engine.resetDatabase(isolatedUrl.toString(), { force: true });
+    database = await isolatedDatabase('keys');
     // Two replicas start at once on an empty key table: the advisory lock lets only one create a key.
     [identity, replica] = await Promise.all([
-      startOAuthIdentity({ DATABASE_URL: isolatedUrl.toString() }),
-      startOAuthIdentity({ DATABASE_URL: isolatedUrl.toString() }),
+      startOAuthIdentity({ DATABASE_URL: database.url }),
+      startOAuthIdentity({ DATABASE_URL: database.url }),
     ]);
-    prisma = testPrisma(isolatedUrl.toString());
+    prisma = testPrisma(database.url);
     app = await createSubscribedApp(prisma);
     client = await createClientSecret(prisma, hashKeyOf(identity), app);
   });
@@ -66,7 +43,7 @@ describe('signing-key rotation', () => {
     await identity?.close();
     await replica?.close();
     await prisma?.$disconnect();
-    await adminQuery(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
+    await database?.drop();
   });
 
   async function token(): Promise<string> {

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { PrismaClient } from '@portcullis/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startIdentity, type IdentityTestApp } from '../support/identity-test-app.js';
+import { holdRowLocks } from '../support/row-locks.js';
 import {
   caller,
   createApplication,
@@ -13,6 +14,7 @@ import {
   suffix,
   testPrisma,
   type Call,
+  type TestUser,
 } from '../support/management-fixtures.js';
 
 interface Delivery {
@@ -143,6 +145,69 @@ describe('teams, applications and webhooks', () => {
     expect((await call('GET', `/v1/applications/${appId}`, { token: member.token })).status).toBe(
       404,
     );
+  });
+
+  describe('two owners leaving at once', () => {
+    let first: TestUser;
+    let second: TestUser;
+
+    beforeAll(async () => {
+      [first, second] = [await signUpUser(call, 'leaving'), await signUpUser(call, 'leaving')];
+    });
+
+    /** A team of two owners: the only two. */
+    async function twoOwnerTeam(): Promise<string> {
+      const teamId = await createTeam(call, first.token, 'race');
+      const added = await call('POST', `/v1/teams/${teamId}/members`, {
+        token: first.token,
+        body: { email: second.email, role: 'owner' },
+      });
+      expect(added.status).toBe(201);
+      return teamId;
+    }
+
+    const remove = (teamId: string, who: TestUser, by: TestUser) =>
+      call('DELETE', `/v1/teams/${teamId}/members/${who.id}`, { token: by.token });
+    const owners = (teamId: string) =>
+      prisma.teamMember.count({ where: { teamId, role: 'owner' } });
+
+    it('lets exactly one of two owners leaving at once go', async () => {
+      for (let round = 0; round < 5; round++) {
+        const teamId = await twoOwnerTeam();
+        const answers = await Promise.all([
+          remove(teamId, first, first),
+          remove(teamId, second, second),
+        ]);
+        expect(answers.map((answer) => answer.status).sort()).toEqual([204, 409]);
+        const refused = answers.find((answer) => answer.status === 409)!;
+        expect(refused.headers.get('content-type')).toContain('application/problem+json');
+        expect(refused.body.detail).toBe('A team keeps at least one owner.');
+        expect(await owners(teamId)).toBe(1);
+      }
+    });
+
+    it('lets exactly one of two owners removing each other win, even when both counted first', async () => {
+      for (let round = 0; round < 3; round++) {
+        const teamId = await twoOwnerTeam();
+        // Both requests read the owners while these rows are locked, then go on together.
+        const lock = await holdRowLocks(
+          process.env.DATABASE_URL!,
+          'SELECT id FROM identity.team_members WHERE team_id = $1 FOR UPDATE',
+          [teamId],
+        );
+        let answers;
+        try {
+          const racing = [remove(teamId, second, first), remove(teamId, first, second)];
+          await lock.waiting(2, 'team_members');
+          await lock.release();
+          answers = await Promise.all(racing);
+        } finally {
+          await lock.release();
+        }
+        expect(answers.map((answer) => answer.status).sort()).toEqual([204, 409]);
+        expect(await owners(teamId)).toBe(1);
+      }
+    });
   });
 
   it('refuses to delete an application with live subscriptions unless asked to revoke them', async () => {
