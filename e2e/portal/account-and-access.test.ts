@@ -172,12 +172,25 @@ describe('portal: account security and access management', () => {
     await confirm.getByLabel('6-digit code').fill('12345');
     await confirm.getByRole('button', { name: 'Turn on two-factor sign-in' }).click();
     await confirm.getByText('Enter the 6-digit code from your authenticator app').waitFor();
+    // A session alone does not turn it on: identity wants the password too.
+    await confirm.getByText('Enter your current password: it proves the change is yours').waitFor();
+    // (identity checks the password first: the code never gets looked at.)
     await confirm.getByLabel('6-digit code').fill(authenticator.wrongCode());
+    await confirm.getByLabel('Current password').fill('not my password at all');
+    await confirm.getByRole('button', { name: 'Turn on two-factor sign-in' }).click();
+    await confirm.getByText('This is not your current password').waitFor();
+    await expect(confirm.getByLabel('Current password').getAttribute('aria-invalid')).resolves.toBe(
+      'true',
+    );
+    await checkPage(mia, '21b-totp-wrong-password');
+    await confirm.getByLabel('6-digit code').fill(authenticator.wrongCode());
+    await confirm.getByLabel('Current password').fill(password);
     await confirm.getByRole('button', { name: 'Turn on two-factor sign-in' }).click();
     await confirm.getByRole('alert').getByText('The code is wrong or was used already.').waitFor();
     expect((await me(mia)).mfa?.totpEnabled).toBe(false);
 
     await confirm.getByLabel('6-digit code').fill(await authenticator.nextCode());
+    await confirm.getByLabel('Current password').fill(password);
     await confirm.getByRole('button', { name: 'Turn on two-factor sign-in' }).click();
     await mia.page.getByText('Two-factor sign-in is on.').waitFor();
     expect((await me(mia)).mfa?.totpEnabled).toBe(true);
@@ -513,6 +526,58 @@ describe('portal: account security and access management', () => {
     await ada.context.close();
   });
 
+  it('lets an admin disable an account, which ends its sessions, and enable it again', async () => {
+    const leaver = { name: `Lee Leaver ${suffix}`, email: `lee-${suffix}@example.test` };
+    const leaverId = await signUpThroughApi(leaver);
+    const leaverSession = await sessionThroughApi(leaver.email);
+    const ada = await signIn(admin.email);
+    await ada.page.getByRole('button', { name: 'Sign out' }).waitFor();
+
+    // Admins never get a form to disable their own account.
+    await ada.page.goto(`/admin/users?q=${encodeURIComponent(admin.email)}`);
+    await ada.page.getByRole('heading', { name: admin.name }).waitFor();
+    await expect(ada.page.getByRole('button', { name: 'Disable account' }).count()).resolves.toBe(
+      0,
+    );
+
+    await ada.page.goto(`/admin/users?q=${encodeURIComponent(leaver.email)}`);
+    const entry = ada.page.getByRole('list', { name: 'Users' }).getByRole('listitem').first();
+    await entry.getByText('Active', { exact: true }).waitFor();
+    const disable = ada.page.getByRole('form', { name: `Disable the account of ${leaver.email}` });
+    await disable.getByText(/Disabling ends every session of/).waitFor();
+    // Nothing happens until the admin confirms.
+    await disable.getByRole('button', { name: 'Disable account' }).click();
+    await disable.getByText('Tick the box to confirm you want to disable this account').waitFor();
+    expect((await fixtures.prisma.user.findUniqueOrThrow({ where: { id: leaverId } })).status).toBe(
+      'active',
+    );
+    await disable
+      .getByRole('checkbox', { name: `Yes, disable ${leaver.email} and sign them out everywhere` })
+      .check();
+    await disable.getByRole('button', { name: 'Disable account' }).click();
+    await ada.page
+      .getByText(`Disabled ${leaver.email}. 1 session was ended; they cannot sign in`)
+      .waitFor();
+    await entry.getByText('Disabled', { exact: true }).waitFor();
+    await entry.getByText('Disabled: cannot sign in until an admin enables the account.').waitFor();
+    await checkPage(ada, '27b-user-disabled');
+    expect((await api_('/v1/me', leaverSession)).status).toBe(401);
+    const refused = await api_('/v1/sessions', null, {
+      method: 'POST',
+      body: JSON.stringify({ email: leaver.email, password }),
+    });
+    expect(refused.status).toBe(401);
+
+    await ada.page
+      .getByRole('form', { name: `Enable the account of ${leaver.email}` })
+      .getByRole('button', { name: 'Enable account' })
+      .click();
+    await ada.page.getByText(`Enabled ${leaver.email}. They can sign in again.`).waitFor();
+    await entry.getByText('Active', { exact: true }).waitFor();
+    await sessionThroughApi(leaver.email);
+    await ada.context.close();
+  });
+
   it('lets security add a SIEM sink and shows its status', async () => {
     const sam = await signIn(security.email);
     await sam.page.getByRole('button', { name: 'Sign out' }).waitFor();
@@ -689,6 +754,8 @@ describe('portal: account security and access management', () => {
       const secret = (await person.page.getByTestId('totp-secret').textContent())?.trim() ?? '';
       const form = person.page.getByRole('form', { name: 'Confirm two-factor sign-in' });
       await form.getByLabel('6-digit code').fill(await new Authenticator(secret).nextCode());
+      // The password was just typed to sign in; enrolling asks for it again all the same.
+      await form.getByLabel('Current password').fill(password);
       await form.getByRole('button', { name: 'Turn on two-factor sign-in' }).click();
       await person.page.getByText('Two-factor sign-in is on.').waitFor();
       await person.page.getByRole('link', { name: 'Continue' }).click();

@@ -86,6 +86,8 @@ const IDENTITY: Record<string, ServiceExpectation> = {
       'DELETE /v1/security/blocks/{id}',
       'POST /v1/me/password',
       'POST /v1/users/{id}/password-reset',
+      'POST /v1/users/{id}/disable',
+      'POST /v1/users/{id}/enable',
       'POST /v1/me/mfa/recovery-codes',
       'GET /v1/notifications',
       'POST /v1/notifications/read-all',
@@ -153,6 +155,8 @@ const IDENTITY_PEOPLE: Record<string, People> = {
   'GET /v1/users/{id}': people(['sec', 'admin'], 404),
   // Changing people: admins only (security reads them).
   'POST /v1/users/{id}/password-reset': people(['admin'], 404),
+  'POST /v1/users/{id}/disable': people(['admin'], 404),
+  'POST /v1/users/{id}/enable': people(['admin'], 404),
   'POST /v1/users/{id}/roles': people(['admin'], 400),
   'DELETE /v1/users/{id}/roles/{assignmentId}': people(['admin'], 404),
   'POST /v1/apis': people(['admin'], 400),

@@ -15,6 +15,8 @@ export const managementActionSchema = z.enum([
   'user.password_changed',
   'user.password_reset_issued',
   'user.password_reset',
+  'user.disabled',
+  'user.enabled',
   'role.granted',
   'role.revoked',
   'team.created',

@@ -4,11 +4,16 @@ import { z } from 'zod';
 import { CurrentUser, Protected, type UserPrincipal } from '../auth/index.js';
 import { CurrentRequestMeta, type RequestMeta } from '../auth/request-meta.js';
 import { ApiProblems, ValidatedBody } from '../auth/zod-openapi.js';
+import { currentPasswordSchema } from '../users/password-schemas.js';
 import { MfaService, type SecondFactor } from './mfa.service.js';
 
 const totpCode = z.string().regex(/^\d{6}$/, 'must be the 6-digit code');
 const codeSchema = z.strictObject({ code: totpCode });
 type CodeInput = z.infer<typeof codeSchema>;
+
+/** Turning TOTP on also needs the password: a stolen session alone must not enrol its own phone. */
+const confirmSchema = z.strictObject({ code: totpCode, currentPassword: currentPasswordSchema });
+type ConfirmInput = z.infer<typeof confirmSchema>;
 
 /** A TOTP code, or one of the recovery codes instead (each works once). */
 const secondFactorSchema = z
@@ -32,7 +37,8 @@ export class MfaController {
   @Post('me/mfa/totp')
   @ApiOperation({
     summary: 'Start TOTP enrolment',
-    description: 'Returns the secret and an otpauth:// URI once. Confirm with a code to enable.',
+    description:
+      'Returns the secret and an otpauth:// URI once. Confirm with a code and your password to enable.',
   })
   @ApiProblems(401, 403, 409)
   enrol(@CurrentUser() user: UserPrincipal) {
@@ -42,17 +48,17 @@ export class MfaController {
   @Post('me/mfa/totp/confirm')
   @HttpCode(200)
   @ApiOperation({
-    summary: 'Confirm TOTP enrolment with a current code',
+    summary: 'Confirm TOTP enrolment with a current code and my password',
     description:
-      'Answers `{ totpEnabled, recoveryCodes }`: ten recovery codes, shown this once, each usable once instead of a TOTP code.',
+      'Needs `{ code, currentPassword }`: a wrong current password is a 400 and counts towards the account lockout (the one that locks it also ends this session), like `POST /v1/me/password`. Answers `{ totpEnabled, recoveryCodes }`: ten recovery codes, shown this once, each usable once instead of a TOTP code.',
   })
   @ApiProblems(400, 401, 403, 409)
   confirm(
     @CurrentUser() user: UserPrincipal,
-    @ValidatedBody(codeSchema) body: CodeInput,
+    @ValidatedBody(confirmSchema) body: ConfirmInput,
     @CurrentRequestMeta() meta: RequestMeta,
   ) {
-    return this.mfa.confirm(user, body.code, meta);
+    return this.mfa.confirm(user, body, meta);
   }
 
   @Post('me/mfa/recovery-codes')

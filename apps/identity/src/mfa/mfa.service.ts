@@ -9,6 +9,7 @@ import { SecretBox } from '../auth/secret-box.js';
 import type { IdentityConfig } from '../config.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { SIGN_IN_FAILED } from '../sessions/sign-in-policy.js';
+import { PasswordsService } from '../users/passwords.service.js';
 import { newRecoveryCodes, normaliseRecoveryCode, recoveryCodeHash } from './recovery-codes.js';
 import { matchTotp, newTotpSecret, totpUri } from './totp.js';
 
@@ -28,6 +29,7 @@ export class MfaService {
     @Inject(PRISMA) private readonly prisma: PrismaClient,
     @Inject(CONFIG) private readonly config: IdentityConfig,
     private readonly sessions: SessionsService,
+    private readonly passwords: PasswordsService,
     private readonly events: ManagementEvents,
   ) {
     this.box = new SecretBox(config.IDENTITY_MASTER_KEY, 'totp-secret');
@@ -46,13 +48,23 @@ export class MfaService {
     return { secret, otpauthUri: totpUri(secret, user.email) };
   }
 
-  /** Proves the authenticator works; from now on every sign-in asks for a code. */
-  async confirm(principal: UserPrincipal, code: string, meta: RequestMeta) {
+  /**
+   * Proves the authenticator works, and that the person (not just their session) is here: the
+   * current password too. From now on every sign-in asks for a code.
+   */
+  async confirm(
+    principal: UserPrincipal,
+    input: { code: string; currentPassword: string },
+    meta: RequestMeta,
+  ) {
     const user = await this.prisma.user.findUniqueOrThrow({ where: { id: principal.userId } });
     if (user.totpEnabled) throw problems.conflict('TOTP is already enabled.');
     if (!user.totpSecretEncrypted) throw problems.conflict('Start enrolment first.');
-    await this.acceptCode(user.id, user.totpSecretEncrypted, user.totpLastUsedStep, code, {
+    // Otherwise a stolen session could enrol its own phone and lock the owner out.
+    await this.passwords.verifyCurrent(principal, user, input.currentPassword, meta);
+    await this.acceptCode(user.id, user.totpSecretEncrypted, user.totpLastUsedStep, input.code, {
       totpEnabled: true,
+      failedSignIns: 0,
     });
     // The code just proved the second factor for this session too.
     await this.prisma.session.update({

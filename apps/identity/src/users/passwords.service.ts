@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { decodeHashKey, generateOpaqueToken, keyedHash } from '@portcullis/crypto';
-import type { PrismaClient } from '@portcullis/db';
+import type { PrismaClient, User } from '@portcullis/db';
 import { CONFIG, PRISMA, problems } from '@portcullis/nest-service';
 import { ManagementEvents } from '../audit-trail/management-events.js';
 import type { UserPrincipal } from '../auth/index.js';
@@ -39,12 +39,7 @@ export class PasswordsService {
     meta: RequestMeta,
   ): Promise<void> {
     const user = await this.prisma.user.findUniqueOrThrow({ where: { id: principal.userId } });
-    if (!(await this.hasher.verify(user.passwordHash, input.currentPassword))) {
-      // A stolen session must not become a password oracle: failures count towards the lockout.
-      const locked = await this.sessions.recordFailure(user, 'wrong_current_password', meta);
-      if (locked) await this.sessions.revoke(principal.sessionId);
-      throw problems.badRequest('The current password is wrong.');
-    }
+    await this.verifyCurrent(principal, user, input.currentPassword, meta);
     if (input.newPassword === input.currentPassword) {
       throw problems.validation([
         { path: 'newPassword', message: 'must differ from the current password' },
@@ -69,6 +64,26 @@ export class PasswordsService {
       target: { type: 'user', id: user.id },
       ...meta,
       details: { otherSessionsRevoked: revoked.count },
+    });
+  }
+
+  /**
+   * Re-authentication for sensitive changes made with a session (a new password, turning on
+   * TOTP): a stolen session must not become a password oracle, so failures count towards the
+   * lockout, and the one that locks the account also ends this session.
+   */
+  async verifyCurrent(
+    principal: UserPrincipal,
+    user: Pick<User, 'id' | 'email' | 'passwordHash'>,
+    currentPassword: string,
+    meta: RequestMeta,
+  ): Promise<void> {
+    if (await this.hasher.verify(user.passwordHash, currentPassword)) return;
+    const locked = await this.sessions.recordFailure(user, 'wrong_current_password', meta);
+    if (locked) await this.sessions.revoke(principal.sessionId);
+    // The field too, so forms can put the message next to the password box.
+    throw problems.badRequest('The current password is wrong.', {
+      errors: [{ path: 'currentPassword', message: 'is not your current password' }],
     });
   }
 

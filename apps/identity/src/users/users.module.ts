@@ -1,17 +1,27 @@
 import { Global, Module } from '@nestjs/common';
 import { SessionsController } from '../sessions/sessions.controller.js';
 import { SessionsService } from '../sessions/sessions.service.js';
+import { AccountStatusService } from './account-status.service.js';
 import { PasswordHasher } from './password-hasher.js';
 import { PasswordsController } from './passwords.controller.js';
 import { PasswordsService } from './passwords.service.js';
 import { UsersController } from './users.controller.js';
 import { UsersService } from './users.service.js';
 
-/** Accounts and sessions: sign-up, sign-in (with lockout), sign-out, profile, passwords. */
+/**
+ * Accounts and sessions: sign-up, sign-in (with lockout), sign-out, profile, passwords, and
+ * admins disabling or enabling accounts.
+ */
 @Global()
 @Module({
   controllers: [UsersController, SessionsController, PasswordsController],
-  providers: [PasswordHasher, UsersService, SessionsService, PasswordsService],
-  exports: [PasswordHasher, SessionsService],
+  providers: [
+    PasswordHasher,
+    UsersService,
+    SessionsService,
+    PasswordsService,
+    AccountStatusService,
+  ],
+  exports: [PasswordHasher, SessionsService, PasswordsService],
 })
 export class UsersModule {}

@@ -223,7 +223,7 @@ describe('management API: role × route matrix', () => {
       name: 'confirm TOTP (malformed code)',
       method: 'POST',
       path: () => '/v1/me/mfa/totp/confirm',
-      body: { code: '12345' },
+      body: { code: '12345', currentPassword: 'whatever' },
       expected: forUsers(400),
     },
     {
@@ -265,6 +265,33 @@ describe('management API: role × route matrix', () => {
         return { path: `/v1/users/${target.id}/password-reset` };
       },
       expected: adminOnly(201),
+    },
+    {
+      name: 'disable an account',
+      method: 'POST',
+      path: () => '',
+      prepare: async () => {
+        const target = await signUpUser(call, 'm-disable');
+        return { path: `/v1/users/${target.id}/disable` };
+      },
+      expected: adminOnly(200),
+    },
+    {
+      name: 'enable an account',
+      method: 'POST',
+      path: () => '',
+      prepare: async () => {
+        const target = await prisma.user.create({
+          data: {
+            email: `enable-${suffix()}@example.test`,
+            passwordHash: 'x',
+            displayName: 'E',
+            status: 'disabled',
+          },
+        });
+        return { path: `/v1/users/${target.id}/enable` };
+      },
+      expected: adminOnly(200),
     },
     {
       name: 'redeem a password reset (public; made-up token)',

@@ -63,6 +63,8 @@ describe('management API: OpenAPI, problems, start-up catalog', () => {
       '/v1/subscriptions/{id}/approve',
       '/v1/notifications',
       '/v1/teams/{teamId}/webhooks',
+      '/v1/users/{id}/disable',
+      '/v1/users/{id}/enable',
     ]) {
       expect(document.paths, path).toHaveProperty([path]);
     }
@@ -81,6 +83,14 @@ describe('management API: OpenAPI, problems, start-up catalog', () => {
       };
     };
     expect(signUp.content['application/json'].schema.properties.password.minLength).toBe(12);
+    const confirm = document.paths['/v1/me/mfa/totp/confirm']!.post!.requestBody as {
+      content: { 'application/json': { schema: { required: string[] } } };
+    };
+    expect(confirm.content['application/json'].schema.required.sort()).toEqual([
+      'code',
+      'currentPassword',
+    ]);
+    expect(document.paths['/v1/users/{id}/disable']!.post!.security).toEqual([{ bearer: [] }]);
   });
 
   it('answers bad input with problem+json, never 500', async () => {
@@ -94,8 +104,9 @@ describe('management API: OpenAPI, problems, start-up catalog', () => {
       ['POST', `/v1/teams/${user.personalTeamId}/applications`, { name: '' }, 400],
       ['GET', '/v1/applications/not-a-uuid', undefined, 400],
       ['GET', '/v1/notifications?page=0', undefined, 400],
-      ['POST', '/v1/me/mfa/totp/confirm', { code: 'abcdef' }, 400],
-      ['POST', '/v1/me/mfa/totp/confirm', { code: '123456' }, 409],
+      ['POST', '/v1/me/mfa/totp/confirm', { code: 'abcdef', currentPassword: 'x' }, 400],
+      ['POST', '/v1/me/mfa/totp/confirm', { code: '123456' }, 400],
+      ['POST', '/v1/me/mfa/totp/confirm', { code: '123456', currentPassword: 'x' }, 409],
       ['PATCH', '/v1/apis/nothing-here', { name: 'x' }, 404],
     ];
     for (const [method, path, body, status] of cases) {

@@ -205,12 +205,15 @@ describe('TOTP second factor', () => {
 
     const wrongConfirm = await call('POST', '/v1/me/mfa/totp/confirm', {
       token: user.token,
-      body: { code: codeAt(secret) === '000000' ? '111111' : '000000' },
+      body: {
+        code: codeAt(secret) === '000000' ? '111111' : '000000',
+        currentPassword: user.password,
+      },
     });
     expect(wrongConfirm.status).toBe(400);
     const confirm = await call('POST', '/v1/me/mfa/totp/confirm', {
       token: user.token,
-      body: { code: codeAt(secret) },
+      body: { code: codeAt(secret), currentPassword: user.password },
     });
     expect(confirm.status).toBe(200);
 
@@ -269,7 +272,7 @@ describe('TOTP second factor', () => {
     const secret = (await call('POST', '/v1/me/mfa/totp', { token })).body.secret as string;
     const confirm = await call('POST', '/v1/me/mfa/totp/confirm', {
       token,
-      body: { code: codeAt(secret) },
+      body: { code: codeAt(secret), currentPassword: user.password },
     });
     expect(confirm.status).toBe(200);
     const disable = await call('DELETE', '/v1/me/mfa/totp', {
@@ -295,7 +298,7 @@ describe('TOTP second factor', () => {
     const enrol = await call('POST', '/v1/me/mfa/totp', { token });
     const confirm = await call('POST', '/v1/me/mfa/totp/confirm', {
       token,
-      body: { code: codeAt(enrol.body.secret as string) },
+      body: { code: codeAt(enrol.body.secret as string), currentPassword: user.password },
     });
     expect(confirm.status).toBe(200);
     expect((await call('GET', '/v1/users', { token })).status).toBe(200);

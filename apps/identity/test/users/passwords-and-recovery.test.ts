@@ -187,11 +187,73 @@ describe('passwords and TOTP recovery codes', () => {
       .secret as string;
     const confirm = await call('POST', '/v1/me/mfa/totp/confirm', {
       token: user.token,
-      body: { code: codeAt(secret) },
+      body: { code: codeAt(secret), currentPassword: user.password },
     });
     expect(confirm.status).toBe(200);
     return { ...user, secret, recoveryCodes: confirm.body.recoveryCodes as string[] };
   }
+
+  it('turns TOTP on only with the current password; wrong ones count towards the lockout', async () => {
+    const user = await signUpUser(call, 'totpreauth');
+    const secret = (await call('POST', '/v1/me/mfa/totp', { token: user.token })).body
+      .secret as string;
+    const confirm = (body: Record<string, string>) =>
+      call('POST', '/v1/me/mfa/totp/confirm', { token: user.token, body });
+
+    // A session alone (a stolen one) cannot enrol its own authenticator.
+    const missing = await confirm({ code: codeAt(secret) });
+    expect(missing.status).toBe(400);
+    expect(missing.body.errors.map((error: { path: string }) => error.path)).toEqual([
+      'currentPassword',
+    ]);
+    for (let attempt = 0; attempt < 4; attempt += 1) {
+      const wrong = await confirm({ code: codeAt(secret), currentPassword: `wrong-${attempt}` });
+      expect(wrong.status).toBe(400);
+      expect(wrong.body).toMatchObject({
+        detail: 'The current password is wrong.',
+        errors: [{ path: 'currentPassword', message: 'is not your current password' }],
+      });
+    }
+    expect((await prisma.user.findUniqueOrThrow({ where: { id: user.id } })).totpEnabled).toBe(
+      false,
+    );
+    // The fifth in a row locks the account and ends the guessing session; TOTP stays off.
+    const fifth = await confirm({ code: codeAt(secret), currentPassword: 'wrong-4' });
+    expect(fifth.status).toBe(400);
+    expect((await call('GET', '/v1/me', { token: user.token })).status).toBe(401);
+    expect(await signInStatus(user.email, user.password)).toBe(401);
+    const after = await prisma.user.findUniqueOrThrow({ where: { id: user.id } });
+    expect(after.totpEnabled).toBe(false);
+    expect(after.lockedUntil!.getTime()).toBeGreaterThan(Date.now());
+
+    const failures = await events.waitFor(
+      (e) => e.data.action === 'user.sign_in_failed' && e.data.target.id === user.id,
+      5,
+    );
+    expect(failures.map((e) => e.data.details)).toEqual(
+      Array.from({ length: 5 }, () => ({ reason: 'wrong_current_password' })),
+    );
+    await events.waitFor(
+      (e) => e.data.action === 'user.locked_out' && e.data.target.id === user.id,
+    );
+
+    // With the right password the same session turns it on (and the count starts afresh).
+    const owner = await signUpUser(call, 'totpreauth2');
+    const ownSecret = (await call('POST', '/v1/me/mfa/totp', { token: owner.token })).body
+      .secret as string;
+    const wrongOnce = await call('POST', '/v1/me/mfa/totp/confirm', {
+      token: owner.token,
+      body: { code: codeAt(ownSecret), currentPassword: 'not it' },
+    });
+    expect(wrongOnce.status).toBe(400);
+    const confirmed = await call('POST', '/v1/me/mfa/totp/confirm', {
+      token: owner.token,
+      body: { code: codeAt(ownSecret), currentPassword: owner.password },
+    });
+    expect(confirmed.status).toBe(200);
+    const enabled = await prisma.user.findUniqueOrThrow({ where: { id: owner.id } });
+    expect(enabled).toMatchObject({ totpEnabled: true, failedSignIns: 0 });
+  });
 
   /** Far outside the ±1 step window: never accepted. */
   const wrongCode = (secret: string) => codeAt(secret, 10);
@@ -264,7 +326,7 @@ describe('passwords and TOTP recovery codes', () => {
     const secret = enrol.body.secret as string;
     const confirm = await call('POST', '/v1/me/mfa/totp/confirm', {
       token: user.token,
-      body: { code: codeAt(secret) },
+      body: { code: codeAt(secret), currentPassword: user.password },
     });
     expect(confirm.status).toBe(200);
     const codes = confirm.body.recoveryCodes as string[];

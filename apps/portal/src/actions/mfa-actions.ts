@@ -4,7 +4,12 @@ import { redirect } from 'next/navigation';
 import { z } from 'zod';
 import type { FormState } from '../forms/form-state';
 import { runAction } from '../forms/run-action';
-import { emptyFormSchema, mfaFormSchema, secondFactorFormSchema } from '../forms/schemas';
+import {
+  emptyFormSchema,
+  mfaFormSchema,
+  secondFactorFormSchema,
+  totpConfirmFormSchema,
+} from '../forms/schemas';
 import { identity } from '../server/backend';
 import { anyObject } from '../server/models';
 import { mfaSatisfied } from '../server/session';
@@ -34,15 +39,19 @@ export async function startTotpEnrolment(
   });
 }
 
-/** Confirms enrolment with a current code; from now on every sign-in asks for one. */
+/**
+ * Confirms enrolment with a current code and the person's password (identity asks for it, so a
+ * stolen session cannot enrol its own phone); from now on every sign-in asks for a code. A wrong
+ * password lands on its field and counts towards the account lockout.
+ */
 export async function confirmTotpEnrolment(
   _state: FormState,
   formData: FormData,
 ): Promise<FormState> {
-  return runAction(formData, { schema: mfaFormSchema }, async (input) => {
+  return runAction(formData, { schema: totpConfirmFormSchema }, async (input) => {
     const confirmed = await identity('/v1/me/mfa/totp/confirm', confirmationSchema, {
       method: 'POST',
-      body: { code: input.code },
+      body: { code: input.code, currentPassword: input.currentPassword },
     });
     // The code also proved this session's second factor (identity marks it verified).
     await mfaSatisfied();

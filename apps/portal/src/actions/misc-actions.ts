@@ -3,10 +3,10 @@
 import { refresh } from 'next/cache';
 import type { FormState } from '../forms/form-state';
 import { runAction } from '../forms/run-action';
-import { emptyFormSchema, grantRoleFormSchema } from '../forms/schemas';
+import { disableAccountFormSchema, emptyFormSchema, grantRoleFormSchema } from '../forms/schemas';
 import { siemSinkFormSchema } from '../forms/siem-sink';
 import { apiPath, audit, identity } from '../server/backend';
-import { anyObject } from '../server/models';
+import { accountStatusSchema, anyObject } from '../server/models';
 
 export async function markNotificationRead(
   id: string,
@@ -74,6 +74,47 @@ export async function revokeRole(
     });
     refresh();
     return { status: 'success', message: 'Role removed.' };
+  });
+}
+
+/**
+ * Disables an account: identity ends every session of the person at once and refuses their
+ * sign-in until an admin enables it again (yourself and the last active admin: refused, 409).
+ */
+export async function disableAccount(
+  userId: string,
+  _state: FormState,
+  formData: FormData,
+): Promise<FormState> {
+  return runAction(formData, { schema: disableAccountFormSchema }, async () => {
+    const result = await identity(apiPath`/v1/users/${userId}/disable`, accountStatusSchema, {
+      method: 'POST',
+      body: {},
+    });
+    refresh();
+    const ended = result.sessionsRevoked ?? 0;
+    return {
+      status: 'success',
+      message: `Disabled ${result.email}. ${
+        ended === 1 ? '1 session was' : `${ended} sessions were`
+      } ended; they cannot sign in until the account is enabled again.`,
+    };
+  });
+}
+
+/** Enables a disabled account: the person can sign in again. */
+export async function enableAccount(
+  userId: string,
+  _state: FormState,
+  formData: FormData,
+): Promise<FormState> {
+  return runAction(formData, { schema: emptyFormSchema }, async () => {
+    const result = await identity(apiPath`/v1/users/${userId}/enable`, accountStatusSchema, {
+      method: 'POST',
+      body: {},
+    });
+    refresh();
+    return { status: 'success', message: `Enabled ${result.email}. They can sign in again.` };
   });
 }
 

@@ -41,6 +41,14 @@ export const mfaFormSchema = z.object({
     .regex(/^\d{6}$/, 'Enter the 6-digit code from your authenticator app'),
 });
 
+/** Turning TOTP on: a code from the new authenticator, and the password (a session is not enough). */
+export const totpConfirmFormSchema = mfaFormSchema.extend({
+  currentPassword: z
+    .string()
+    .min(1, 'Enter your current password: it proves the change is yours')
+    .max(256),
+});
+
 /** The sign-in's second factor: a TOTP code, or one of the recovery codes instead. */
 export const secondFactorFormSchema = z
   .object({
@@ -207,6 +215,11 @@ export const optionalCommentFormSchema = z.object({ comment: optionalText(2000) 
 export const grantRoleFormSchema = z.object({
   role: z.enum(['approver', 'security', 'admin'], 'Choose a role'),
   apiId: optionalText(64),
+});
+
+/** Disabling an account ends the person's sessions: the admin ticks a box to say they mean it. */
+export const disableAccountFormSchema = z.object({
+  confirm: z.literal('yes', 'Tick the box to confirm you want to disable this account'),
 });
 
 export const emptyFormSchema = z.object({});

@@ -18,6 +18,7 @@ const STATUS_LABELS: Record<string, string> = {
   suspended: 'Suspended',
   revoked: 'Revoked',
   active: 'Active',
+  disabled: 'Disabled',
   expired: 'Expired',
   open: 'Open',
   acknowledged: 'Acknowledged',
@@ -37,6 +38,7 @@ export function statusTone(status: string): 'good' | 'bad' | 'wait' | 'neutral' 
     [
       'rejected',
       'revoked',
+      'disabled',
       'suspended',
       'deny',
       'expired',

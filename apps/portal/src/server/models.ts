@@ -293,6 +293,14 @@ export const userSchema = z.looseObject({
 });
 export type User = z.infer<typeof userSchema>;
 
+/** identity's answer to disabling or enabling an account. */
+export const accountStatusSchema = z.looseObject({
+  id,
+  email: z.string(),
+  status: z.string(),
+  sessionsRevoked: z.number().int().optional(),
+});
+
 export const consumerSchema = z.looseObject({
   subscriptionId: z.string().optional(),
   id: z.string().optional(),

@@ -239,6 +239,28 @@ export function CheckboxGroupField({
   );
 }
 
+/** One checkbox that must be ticked (sent as `yes`), e.g. to confirm a change that is hard to undo. */
+export function ConfirmCheckboxField({ name, label, hint }: Omit<BaseProps, 'defaultValue'>) {
+  const id = useId();
+  const { errors } = useField(name);
+  return (
+    <div className={styles.field}>
+      <label htmlFor={id} className={styles.choice}>
+        <input
+          id={id}
+          type="checkbox"
+          name={name}
+          value="yes"
+          aria-invalid={errors.length > 0 || undefined}
+          aria-describedby={describedBy(id, hint, errors)}
+        />
+        <span className={styles.choiceLabel}>{label}</span>
+      </label>
+      <Described id={id} hint={hint} errors={errors} />
+    </div>
+  );
+}
+
 export function HiddenField({ name, value }: { name: string; value: string }) {
   return <input type="hidden" name={name} value={value} />;
 }

@@ -16,7 +16,8 @@ import { QrCode } from '../qr-code';
 
 /**
  * TOTP enrolment in two steps: start (identity makes a secret and shows it this once), then
- * confirm with a code from the app. The secret lives only in this component's state.
+ * confirm with a code from the app and the current password (identity asks for it, so a stolen
+ * session cannot enrol its own phone). The secret lives only in this component's state.
  */
 export function TotpEnrolment({
   csrf,
@@ -92,7 +93,7 @@ function TotpSetup({
           <CopyButton value={uri} label="Copy setup link" />
         </p>
       </details>
-      <h3>2. Confirm with a code from the app</h3>
+      <h3>2. Confirm with a code from the app and your password</h3>
       <TextField
         name="code"
         label="6-digit code"
@@ -100,6 +101,14 @@ function TotpSetup({
         autoComplete="one-time-code"
         minLength={6}
         maxLength={6}
+        required
+      />
+      <TextField
+        name="currentPassword"
+        label="Current password"
+        type="password"
+        autoComplete="current-password"
+        hint="The one you sign in with: it proves the change is yours, not someone's at an unlocked screen. Five wrong passwords in a row lock the account for 15 minutes."
         required
       />
     </ActionForm>

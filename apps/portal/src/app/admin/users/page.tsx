@@ -1,14 +1,19 @@
 import type { Metadata } from 'next';
-import { grantRole, revokeRole } from '../../../actions/misc-actions';
+import {
+  disableAccount,
+  enableAccount,
+  grantRole,
+  revokeRole,
+} from '../../../actions/misc-actions';
 import { AdminNav } from '../../../components/admin-nav';
 import { Pager } from '../../../components/pager';
 import { pageHref, parsePage } from '../../../lib/paging';
 import { ActionForm } from '../../../components/forms/action-form';
-import { SelectField } from '../../../components/forms/fields';
+import { ConfirmCheckboxField, SelectField } from '../../../components/forms/fields';
 import { EmptyState, NotAllowed, PageHeader, StatusBadge } from '../../../components/ui';
 import { formatDateTime } from '../../../lib/format';
 import { identity } from '../../../server/backend';
-import { apiSummarySchema, listOf, userSchema } from '../../../server/models';
+import { apiSummarySchema, listOf, userSchema, type User } from '../../../server/models';
 import { requireViewer } from '../../../server/require-viewer';
 import { csrfToken } from '../../../server/session';
 
@@ -40,7 +45,7 @@ export default async function UsersPage({
       <PageHeader
         eyebrow="Administration"
         title="Users and roles"
-        lead="Everyone is a developer. Grant approver (for one API or all), security or admin on top."
+        lead="Everyone is a developer. Grant approver (for one API or all), security or admin on top; disable the account of someone who should no longer sign in."
       />
       <AdminNav />
       <form role="search" className="search-form" method="get" action="/admin/users">
@@ -64,6 +69,11 @@ export default async function UsersPage({
                 </h2>
                 {user.status && <StatusBadge status={user.status} />}
               </div>
+              {user.status === 'disabled' && (
+                <p className="muted">
+                  Disabled: cannot sign in until an admin enables the account.
+                </p>
+              )}
               <p className="muted">
                 Last sign-in: {formatDateTime(user.lastSignInAt)}
                 {user.totpEnabled !== undefined &&
@@ -125,6 +135,9 @@ export default async function UsersPage({
                   />
                 </ActionForm>
               )}
+              {viewer.isAdmin && user.id !== viewer.me.id && (
+                <AccountStatusForm user={user} csrf={csrf} />
+              )}
             </li>
           ))}
         </ul>
@@ -137,5 +150,42 @@ export default async function UsersPage({
         label="User pages"
       />
     </div>
+  );
+}
+
+/**
+ * Disable or enable one account. One form whose action follows the status, so the message of
+ * what was just done stays on screen when the page refreshes into the other state.
+ */
+function AccountStatusForm({ user, csrf }: { user: User; csrf: string }) {
+  const disabled = user.status === 'disabled';
+  return (
+    <>
+      <h3 className="small-heading">Account</h3>
+      <ActionForm
+        action={disabled ? enableAccount.bind(null, user.id) : disableAccount.bind(null, user.id)}
+        csrf={csrf}
+        submitLabel={disabled ? 'Enable account' : 'Disable account'}
+        pendingLabel={disabled ? 'Enabling…' : 'Disabling…'}
+        variant={disabled ? 'secondary' : 'danger'}
+        label={`${disabled ? 'Enable' : 'Disable'} the account of ${user.email}`}
+      >
+        {disabled ? (
+          <p className="muted">Enabling lets {user.displayName} sign in again.</p>
+        ) : (
+          <>
+            <p className="muted">
+              Disabling ends every session of {user.displayName} at once and refuses their sign-in
+              until an admin enables the account again. Their teams’ applications and credentials
+              keep working.
+            </p>
+            <ConfirmCheckboxField
+              name="confirm"
+              label={`Yes, disable ${user.email} and sign them out everywhere`}
+            />
+          </>
+        )}
+      </ActionForm>
+    </>
   );
 }
