@@ -117,7 +117,13 @@ export class SubscriptionsService {
       },
     });
     if (!plan) throw problems.notFound('Plan');
-    const configuredMode = approvalModeFor(api, plan, input.environment);
+    // An approver of this API asking production access for an application of theirs: someone else
+    // decides, whatever the mode (its team may set production to auto, ask, and set it back).
+    const ownProductionRequest =
+      input.environment === 'production' && user.approverApiIds.includes(api.id);
+    const configuredMode = ownProductionRequest
+      ? 'manual'
+      : approvalModeFor(api, plan, input.environment);
     const allScopes = api.scopes.map((scope) => scope.name);
 
     const outcome = await this.prisma.$transaction(async (transaction) => {

@@ -74,6 +74,32 @@ describe('approver decisions stand', () => {
     return { developer, appId, id: requested.body.id as string };
   }
 
+  it("sends an approver's own production request to someone else, even when production is automatic", async () => {
+    // The owning team may make production automatic; its own request must still be decided by another.
+    const patched = await call('PATCH', `/v1/apis/${api.slug}`, {
+      token: approver.token,
+      body: { approval: { sandbox: 'auto', production: 'auto' } },
+    });
+    expect(patched.status).toBe(200);
+    try {
+      const ownApp = await createApplication(call, approver.token, approver.personalTeamId);
+      const own = await requestAccess(approver, ownApp, 'production');
+      expect(own.status).toBe(201);
+      expect(own.body.status).toBe('pending');
+      // Other consumers get the automatic approval the API asks for.
+      const developer = await signUpUser(call, 'prodconsumer');
+      const appId = await createApplication(call, developer.token, developer.personalTeamId);
+      expect((await requestAccess(developer, appId, 'production')).body.status).toBe('approved');
+      // Someone else (here an admin) decides the approver's own request.
+      expect((await decide(admin.token, own.body.id as string, 'approve')).status).toBe(200);
+    } finally {
+      await call('PATCH', `/v1/apis/${api.slug}`, {
+        token: approver.token,
+        body: { approval: { sandbox: 'auto', production: 'manual' } },
+      });
+    }
+  });
+
   it('does not let the application team withdraw a suspended subscription', async () => {
     const { developer, appId, id } = await autoApproved();
     expect((await decide(approver.token, id, 'suspend', 'Abuse report')).status).toBe(200);
