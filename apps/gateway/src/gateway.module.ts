@@ -60,6 +60,17 @@ class GatewayShutdown implements OnApplicationShutdown {
 @Module({})
 export class GatewayModule {
   static forRoot(config: GatewayConfig, logger: Logger): DynamicModule {
+    const bearerVerifierFor = (store: SnapshotStore) => {
+      const verifier = new BearerJwtVerifier(
+        config.IDENTITY_JWKS_URL,
+        config.IDENTITY_ISSUER,
+        Date.now,
+        { maxStaleMs: config.IDENTITY_JWKS_MAX_STALE_SECONDS * 1000 },
+      );
+      // Identity announces key changes on the config topic: read the JWKS again at once.
+      store.onSigningKeysChanged(() => void verifier.refreshKeys());
+      return verifier;
+    };
     return {
       module: GatewayModule,
       imports: [
@@ -120,9 +131,7 @@ export class GatewayModule {
               store,
               authenticate: new AuthenticatePolicy(
                 store,
-                new BearerJwtVerifier(config.IDENTITY_JWKS_URL, config.IDENTITY_ISSUER, Date.now, {
-                  maxStaleMs: config.IDENTITY_JWKS_MAX_STALE_SECONDS * 1000,
-                }),
+                bearerVerifierFor(store),
                 decodeHashKey(config.CREDENTIAL_HASH_KEY),
               ),
               subscription: new SubscriptionPolicy(store),

@@ -145,6 +145,34 @@ describe('BearerJwtVerifier', () => {
     expect(jwksRequests).toBeGreaterThan(fetchedBefore);
   });
 
+  it('reads the JWKS again when told the keys changed: a new key verifies at once, a retired one stops', async () => {
+    const { privateKey: nextKey, publicKey: nextPublic } = await generateKeyPair('ES256');
+    const nextJwk = { ...(await exportJWK(nextPublic)), kid: 'key-2', alg: 'ES256', use: 'sig' };
+    const { keys: firstKeys } = (await (await fetch(jwksUrl)).json()) as { keys: unknown[] };
+    let served = firstKeys;
+    const rotating = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ keys: served }));
+    });
+    await new Promise<void>((resolve) => rotating.listen(0, '127.0.0.1', resolve));
+    const { port } = rotating.address() as AddressInfo;
+    try {
+      const verifier = new BearerJwtVerifier(`http://127.0.0.1:${port}/jwks`, ISSUER, clock);
+      await verifier.authenticate(store, await sign(), AUDIENCE, noCertificate);
+      // Identity rotated: key-2 in, key-1 retired. Within the 30 s cool-down after the last read
+      // the gateway would not look again for key-2 by itself.
+      served = [nextJwk];
+      const next = () => sign({}, { key: nextKey, kid: 'key-2' });
+      expect((await refusal(verifier, await next())).status).toBe(401);
+      await verifier.refreshKeys();
+      const caller = await verifier.authenticate(store, await next(), AUDIENCE, noCertificate);
+      expect(caller.appId).toBe('app-1');
+      expect((await refusal(verifier, await sign())).status).toBe(401);
+    } finally {
+      await new Promise((resolve) => rotating.close(resolve));
+    }
+  });
+
   it('refuses an empty, blank or malformed token with 400 invalid_request, before any signature check', async () => {
     const verifier = new BearerJwtVerifier(jwksUrl, ISSUER, clock);
     const valid = await sign();

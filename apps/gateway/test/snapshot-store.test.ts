@@ -87,6 +87,17 @@ describe('SnapshotStore', () => {
     expect(store.isTokenRevoked('jti-2')).toBe(false);
   });
 
+  it('tells its listeners when identity announces a signing-key change, and nothing else', () => {
+    const store = new SnapshotStore();
+    store.replace(snapshot(3));
+    let told = 0;
+    store.onSigningKeysChanged(() => (told += 1));
+    store.apply(change('credential.revoked', 4, 'cred-1'));
+    expect(told).toBe(0);
+    store.apply(change('signing_keys.changed', 5, 'key-2'));
+    expect(told).toBe(1);
+  });
+
   it('asks for a refresh on a version gap or a non-revocation change', () => {
     const store = new SnapshotStore();
     store.replace(snapshot(3));

@@ -52,6 +52,7 @@ export class SnapshotStore {
    */
   #blockChangesAhead: ConfigChangeEventData[] = [];
   #loadedAt: Date | null = null;
+  #signingKeysListeners: (() => void)[] = [];
 
   get loaded(): boolean {
     return this.#loadedAt !== null;
@@ -124,6 +125,11 @@ export class SnapshotStore {
    * Applies what must take effect at once. Returns true when the change also needs a fresh
    * snapshot (anything that is not a pure revocation, or a gap in versions).
    */
+  /** Called when identity announces a signing-key change (a key published, activated, retired). */
+  onSigningKeysChanged(listener: () => void): void {
+    this.#signingKeysListeners.push(listener);
+  }
+
   apply(change: ConfigChangeEventData): boolean {
     const gap = this.#version >= 0 && change.configVersion > this.#version + 1;
     const untilMs = change.until ? Date.parse(change.until) : Number.POSITIVE_INFINITY;
@@ -142,6 +148,7 @@ export class SnapshotStore {
         this.#blockChangesAhead.push(change);
         break;
       case 'signing_keys.changed':
+        for (const listener of this.#signingKeysListeners) listener();
         break;
       default:
         immediate = false;
