@@ -2,6 +2,7 @@ import { BlockList, isIP } from 'node:net';
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG } from '@portcullis/nest-service';
 import type { IdentityConfig } from '../config.js';
+import { classifyAddress, embeddedIpv4, hostOf } from '../destinations/address-class.js';
 
 /**
  * Where an API's upstream may point. Upstreams are internal services as a rule (loopback and
@@ -12,41 +13,32 @@ import type { IdentityConfig } from '../config.js';
 
 /** Instance-metadata services by name (GCP and its short name). */
 const METADATA_NAMES = new Set(['metadata', 'metadata.google.internal']);
-/** Instance-metadata addresses outside link-local: AWS over IPv6, Alibaba Cloud. */
-const METADATA_ADDRESSES = new Set(['fd00:ec2::254', '100.100.100.200']);
-
-const LINK_LOCAL = new BlockList();
-LINK_LOCAL.addSubnet('169.254.0.0', 16, 'ipv4');
-LINK_LOCAL.addSubnet('fe80::', 10, 'ipv6');
 
 type UpstreamHost =
   { kind: 'address'; address: string; family: 'ipv4' | 'ipv6' } | { kind: 'name'; name: string };
 
 /**
  * The host the gateway would dial, as the WHATWG URL parser (the gateway's) reads it: so
- * `0xa9fea9fe` is 169.254.169.254. IPv4 inside IPv6 (mapped, NAT64, compatible) is unwrapped,
- * because dialling it reaches the IPv4 host. Null for a URL that does not parse.
+ * `0xa9fea9fe` is 169.254.169.254. IPv4 inside IPv6 (mapped, NAT64) is unwrapped, because
+ * dialling it reaches the IPv4 host. Null for a URL that does not parse.
  */
 function upstreamHostOf(url: string): UpstreamHost | null {
-  let hostname: string;
+  let host: string;
   try {
-    hostname = new URL(url).hostname.toLowerCase();
+    host = hostOf(new URL(url)).toLowerCase();
   } catch {
     return null;
   }
-  const bare = hostname.replace(/^\[(.*)\]$/, '$1');
-  const family = isIP(bare);
-  if (family === 4) return { kind: 'address', address: bare, family: 'ipv4' };
+  const family = isIP(host);
+  if (family === 4) return { kind: 'address', address: host, family: 'ipv4' };
   if (family === 6) {
-    const embedded = /^(?:::ffff:|64:ff9b::|::)([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(bare);
-    if (!embedded) return { kind: 'address', address: bare, family: 'ipv6' };
-    const high = Number.parseInt(embedded[1]!, 16);
-    const low = Number.parseInt(embedded[2]!, 16);
-    const address = [high >> 8, high & 255, low >> 8, low & 255].join('.');
-    return { kind: 'address', address, family: 'ipv4' };
+    const embedded = embeddedIpv4(host);
+    return embedded
+      ? { kind: 'address', address: embedded, family: 'ipv4' }
+      : { kind: 'address', address: host, family: 'ipv6' };
   }
   // `metadata.google.internal.` (fully qualified) is the same host.
-  return { kind: 'name', name: bare.replace(/\.+$/, '') };
+  return { kind: 'name', name: host.replace(/\.+$/, '') };
 }
 
 /** Why no API may use this upstream whatever the configuration, or null. */
@@ -58,13 +50,14 @@ export function alwaysRefusedUpstream(url: string): string | null {
       ? `${host.name} is a cloud instance-metadata service; no API may use it as its upstream`
       : null;
   }
-  if (METADATA_ADDRESSES.has(host.address)) {
-    return `${host.address} is a cloud instance-metadata address; no API may use it as its upstream`;
+  switch (classifyAddress(host.address)) {
+    case 'metadata':
+      return `${host.address} is a cloud instance-metadata address; no API may use it as its upstream`;
+    case 'link-local':
+      return `${host.address} is a link-local address (where cloud metadata services answer); no API may use it as its upstream`;
+    default:
+      return null;
   }
-  if (LINK_LOCAL.check(host.address, host.family)) {
-    return `${host.address} is a link-local address (where cloud metadata services answer); no API may use it as its upstream`;
-  }
-  return null;
 }
 
 /**

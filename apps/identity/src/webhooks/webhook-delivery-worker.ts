@@ -13,7 +13,8 @@ import { SecretBox } from '../auth/secret-box.js';
 import type { IdentityConfig } from '../config.js';
 import { WEBHOOK_SECRET_PURPOSE } from './webhook-secret.js';
 import { signWebhook } from './webhook-signature.js';
-import { hostOf, WebhookUrlGuard } from './webhook-url-guard.js';
+import { hostOf } from '../destinations/address-class.js';
+import { WebhookUrlGuard } from './webhook-url-guard.js';
 
 const TIMEOUT_MS = 5_000;
 /** A claimed row is not due for others this long: longer than one attempt can take. */

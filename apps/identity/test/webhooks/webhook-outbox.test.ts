@@ -7,7 +7,8 @@ import { Agent, request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadIdentityConfig, type IdentityConfig } from '../../src/config.js';
 import { retryDelayMs } from '../../src/webhooks/webhook-delivery-worker.js';
-import { classifyAddress, WebhookUrlGuard } from '../../src/webhooks/webhook-url-guard.js';
+import { classifyAddress } from '../../src/destinations/address-class.js';
+import { WebhookUrlGuard } from '../../src/webhooks/webhook-url-guard.js';
 import { startIdentity, type IdentityTestApp } from '../support/identity-test-app.js';
 import {
   caller,
