@@ -230,7 +230,8 @@ describe('passwords and TOTP recovery codes', () => {
       (e) => e.data.action === 'user.sign_in_failed' && e.data.target.id === user.id,
       5,
     );
-    expect(failures.map((e) => e.data.details)).toEqual(
+    // The five guesses come first; the refused sign-in above may already have added a sixth.
+    expect(failures.slice(0, 5).map((e) => e.data.details)).toEqual(
       Array.from({ length: 5 }, () => ({ reason: 'wrong_current_password' })),
     );
     await events.waitFor(
