@@ -578,6 +578,57 @@ describe('portal: account security and access management', () => {
     await ada.context.close();
   });
 
+  it('keeps signing in a browser that signed in before while a stranger’s wrong passwords lock out new ones', async () => {
+    const owner = { name: `Kim Known ${suffix}`, email: `kim-${suffix}@example.test` };
+    await signUpThroughApi(owner);
+    const kim = await signIn(owner.email);
+    await kim.page.getByRole('button', { name: 'Sign out' }).waitFor();
+    const deviceCookie = (await kim.context.cookies()).find(
+      (cookie) => cookie.name === 'pcl_device',
+    );
+    expect(deviceCookie?.value).toMatch(/^pcl_dev_/);
+    expect(deviceCookie).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
+    // Signing out ends the session, not the browser's standing as a known device.
+    await kim.page.getByRole('button', { name: 'Sign out' }).click();
+    await kim.page.getByRole('heading', { name: 'Sign in to Portcullis' }).waitFor();
+    const afterSignOut = await kim.context.cookies();
+    expect(afterSignOut.find((cookie) => cookie.name === 'pcl_session')).toBeUndefined();
+    expect(afterSignOut.find((cookie) => cookie.name === 'pcl_device')?.value).toBe(
+      deviceCookie!.value,
+    );
+
+    // A stranger guesses through the API: five wrong passwords lock out every new device.
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      const guess = await api_('/v1/sessions', null, {
+        method: 'POST',
+        body: JSON.stringify({ email: owner.email, password: `not the password ${attempt}` }),
+      });
+      expect(guess.status).toBe(401);
+    }
+    const stranger = await signIn(owner.email);
+    await stranger.page
+      .getByRole('alert')
+      .getByText(/did not work|locked/)
+      .waitFor();
+    expect(new URL(stranger.page.url()).pathname).toBe('/sign-in');
+    await stranger.context.close();
+    // Admins see the lock and what it means.
+    const ada = await signIn(admin.email);
+    await ada.page.getByRole('button', { name: 'Sign out' }).waitFor();
+    await ada.page.goto(`/admin/users?q=${encodeURIComponent(owner.email)}`);
+    await ada.page
+      .getByText(/^New devices locked out until .+ after wrong passwords; devices this person/)
+      .waitFor();
+    await ada.context.close();
+
+    // Kim's own browser still gets in with the right password.
+    await kim.page.getByLabel('Email').fill(owner.email);
+    await kim.page.getByLabel('Password').fill(password);
+    await kim.page.getByRole('button', { name: 'Sign in' }).click();
+    await kim.page.getByRole('button', { name: 'Sign out' }).waitFor();
+    await kim.context.close();
+  });
+
   it('lets security add a SIEM sink and shows its status', async () => {
     const sam = await signIn(security.email);
     await sam.page.getByRole('button', { name: 'Sign out' }).waitFor();

@@ -77,6 +77,8 @@ export const identityEnv = {
   TOKEN_CACHE_MAX_STALENESS_MS: z.coerce.number().int().min(0).max(5_000).default(250),
   /** How long a password reset token an admin issued stays redeemable. */
   PASSWORD_RESET_TTL_SECONDS: positiveIntVar(24 * 60 * 60),
+  /** How long a device stays known after its last successful sign-in (days). */
+  SIGN_IN_DEVICE_TTL_DAYS: z.coerce.number().int().min(1).max(400).default(90),
   /** How often each replica sweeps credentials past expiry or grace, and lapsed suspensions (0 = never). */
   CREDENTIAL_SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(30),
   /**

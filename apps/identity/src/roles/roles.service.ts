@@ -41,7 +41,10 @@ function view(user: UserWithRoles) {
     displayName: user.displayName,
     status: user.status,
     totpEnabled: user.totpEnabled,
+    /** Locked for every device (wrong second factors or current passwords). */
     lockedUntil: user.lockedUntil?.toISOString() ?? null,
+    /** Locked for devices it never signed in from (wrong passwords from them). */
+    newDevicesLockedUntil: user.newDevicesLockedUntil?.toISOString() ?? null,
     lastSignInAt: user.lastSignInAt?.toISOString() ?? null,
     roles: user.roleAssignments.map((assignment) => ({
       id: assignment.id,

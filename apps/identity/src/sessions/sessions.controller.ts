@@ -16,11 +16,12 @@ export class SessionsController {
   @ApiOperation({
     summary: 'Sign in',
     description:
-      'Returns a session token (`pcl_sess_…`). With `mfaRequired`, the token works only for the MFA routes until `POST /v1/sessions/current/mfa` (or TOTP enrolment) succeeds. Five failures in a row lock the account for 15 minutes; every failure gets the same 401.',
+      'Returns a session token (`pcl_sess_…`) and a device token (`deviceToken`, `pcl_dev_…`, with `deviceExpiresAt`) to send back at the next sign-in from the same device. With `mfaRequired`, the session token works only for the MFA routes until `POST /v1/sessions/current/mfa` (or TOTP enrolment) succeeds. Five wrong passwords in a row lock out the known device they came from, or, without a device token, every new device, for 15 minutes; five wrong second factors lock the account. Every failure gets the same 401.',
   })
   @ApiResponse({
     status: 201,
-    description: '`{ token, expiresAt, mfaRequired, mfaEnrolmentRequired }`',
+    description:
+      '`{ token, expiresAt, mfaRequired, mfaEnrolmentRequired, deviceToken, deviceExpiresAt }`',
   })
   @ApiProblems(400, 401)
   signIn(@ValidatedBody(signInSchema) body: SignInInput, @CurrentRequestMeta() meta: RequestMeta) {

@@ -1,12 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { decodeHashKey, generateOpaqueToken, keyedHash } from '@portcullis/crypto';
-import type { PrismaClient, User } from '@portcullis/db';
+import type { PrismaClient, SignInDevice, User } from '@portcullis/db';
 import { CONFIG, PRISMA, problems } from '@portcullis/nest-service';
 import { ManagementEvents } from '../audit-trail/management-events.js';
 import type { UserPrincipal } from '../auth/index.js';
-import { actorOf, type RequestMeta } from '../auth/request-meta.js';
+import { actorOf, SYSTEM_ACTOR, type RequestMeta } from '../auth/request-meta.js';
 import type { IdentityConfig } from '../config.js';
 import { PasswordHasher } from '../users/password-hasher.js';
+import { KnownDevices } from './known-devices.js';
 import type { SignInInput } from './session-schemas.js';
 import { LOCKOUT_MS, MAX_FAILED_SIGN_INS, SIGN_IN_FAILED } from './sign-in-policy.js';
 
@@ -21,6 +22,7 @@ export class SessionsService {
     @Inject(CONFIG) private readonly config: IdentityConfig,
     private readonly hasher: PasswordHasher,
     private readonly events: ManagementEvents,
+    private readonly devices: KnownDevices,
   ) {
     this.hashKey = decodeHashKey(config.CREDENTIAL_HASH_KEY);
   }
@@ -39,18 +41,23 @@ export class SessionsService {
     const now = new Date();
     if (!user) {
       await this.hasher.verifyDummy(input.password);
-      this.failed(null, input.email, 'unknown_user', meta);
+      this.failed(null, input.email, 'unknown_user', meta, false);
       throw problems.unauthorized(SIGN_IN_FAILED);
     }
-    const locked = user.lockedUntil !== null && user.lockedUntil > now;
+    // Wrong passwords lock out the device they came from (a known one) or every new device; wrong
+    // second factors lock the whole account (whoever sends them knows the password).
+    const device = await this.devices.find(input.deviceToken, user.id, now);
+    const locked =
+      isFuture(user.lockedUntil, now) ||
+      isFuture(device ? device.lockedUntil : user.newDevicesLockedUntil, now);
     // Verify even when locked or disabled, so the answer time tells nothing about the account.
     const passwordOk = await this.hasher.verify(user.passwordHash, input.password);
     if (user.status !== 'active' || locked) {
-      this.failed(user, input.email, locked ? 'locked' : 'disabled', meta);
+      this.failed(user, input.email, locked ? 'locked' : 'disabled', meta, device !== null);
       throw problems.unauthorized(SIGN_IN_FAILED);
     }
     if (!passwordOk) {
-      await this.recordFailure(user, 'wrong_password', meta);
+      await this.recordWrongPassword(user, device, meta);
       throw problems.unauthorized(SIGN_IN_FAILED);
     }
 
@@ -69,14 +76,18 @@ export class SessionsService {
       this.prisma.user.update({
         where: { id: user.id },
         // With a second factor to come, the count stays: wrong codes add to it, and signing in
-        // again must not wipe them (the lockout would never come). The code resets it.
+        // again must not wipe them (the lockout would never come). The code resets it. A known
+        // device leaves the new devices' count alone: it is about somebody else.
         data: {
           failedSignIns: user.totpEnabled ? undefined : 0,
-          lockedUntil: null,
+          ...(device ? {} : { newDeviceFailedSignIns: 0, newDevicesLockedUntil: null }),
           lastSignInAt: now,
         },
       }),
     ]);
+    const deviceGrant = device
+      ? await this.devices.signedIn(device, input.deviceToken!, now)
+      : await this.devices.register(user.id, meta.userAgent, now);
     const privileged =
       user.roleAssignments.some((assignment) => MFA_ROLES.has(assignment.role)) ||
       user.teamMemberships.some((membership) => membership.team._count.ownedApis > 0);
@@ -87,7 +98,7 @@ export class SessionsService {
       actor: { type: 'user', id: user.id, label: user.email },
       target: { type: 'session', id: session.id },
       ...meta,
-      details: { mfaPending: user.totpEnabled || enrolmentRequired },
+      details: { mfaPending: user.totpEnabled || enrolmentRequired, knownDevice: device !== null },
     });
     return {
       token,
@@ -96,10 +107,48 @@ export class SessionsService {
       mfaRequired: user.totpEnabled || enrolmentRequired,
       /** Privileged users without TOTP must enrol first (IDENTITY_REQUIRE_MFA). */
       mfaEnrolmentRequired: enrolmentRequired,
+      /** Present it as `deviceToken` when signing in again from this device (keep it secret). */
+      deviceToken: deviceGrant.token,
+      deviceExpiresAt: deviceGrant.expiresAt.toISOString(),
     };
   }
 
-  /** Counts a failed password or second factor; the fifth in a row locks the account. */
+  /** A wrong password at sign-in: the fifth in a row locks out its device, or all new devices. */
+  private async recordWrongPassword(
+    user: Pick<User, 'id' | 'email'>,
+    device: SignInDevice | null,
+    meta: RequestMeta,
+  ): Promise<void> {
+    this.failed(user, user.email, 'wrong_password', meta, device !== null);
+    let lockedUntil: Date | null;
+    if (device) {
+      lockedUntil = await this.devices.recordFailure(device);
+    } else {
+      const updated = await this.prisma.user.update({
+        where: { id: user.id },
+        data: { newDeviceFailedSignIns: { increment: 1 } },
+        select: { newDeviceFailedSignIns: true },
+      });
+      lockedUntil = null;
+      if (updated.newDeviceFailedSignIns >= MAX_FAILED_SIGN_INS) {
+        lockedUntil = new Date(Date.now() + LOCKOUT_MS);
+        await this.prisma.user.update({
+          where: { id: user.id },
+          data: { newDeviceFailedSignIns: 0, newDevicesLockedUntil: lockedUntil },
+        });
+      }
+    }
+    if (!lockedUntil) return;
+    this.lockedOut(user, meta, lockedUntil, 'wrong_password', {
+      scope: device ? 'device' : 'new_devices',
+      ...(device ? { deviceId: device.id } : {}),
+    });
+  }
+
+  /**
+   * Counts a wrong second factor or current password (whoever sends them knows the password or
+   * holds a session); the fifth in a row locks the account, for every device.
+   */
   async recordFailure(
     user: Pick<User, 'id' | 'email'>,
     reason: string,
@@ -117,15 +166,31 @@ export class SessionsService {
       where: { id: user.id },
       data: { failedSignIns: 0, lockedUntil },
     });
+    this.lockedOut(user, meta, lockedUntil, reason, { scope: 'account' });
+    return true;
+  }
+
+  /** `user.locked_out`, saying which lock (`scope`: account, new_devices or device). */
+  private lockedOut(
+    user: Pick<User, 'id'>,
+    meta: RequestMeta,
+    lockedUntil: Date,
+    reason: string,
+    which: { scope: 'account' | 'new_devices' | 'device'; deviceId?: string },
+  ): void {
     this.events.publish({
       action: 'user.locked_out',
       outcome: 'success',
-      actor: { type: 'system', id: null, label: 'portcullis' },
+      actor: SYSTEM_ACTOR,
       target: { type: 'user', id: user.id },
       ...meta,
-      details: { lockedUntil: lockedUntil.toISOString(), failures: MAX_FAILED_SIGN_INS, reason },
+      details: {
+        ...which,
+        lockedUntil: lockedUntil.toISOString(),
+        failures: MAX_FAILED_SIGN_INS,
+        reason,
+      },
     });
-    return true;
   }
 
   private failed(
@@ -133,6 +198,8 @@ export class SessionsService {
     email: string,
     reason: string,
     meta: RequestMeta,
+    /** Whether a sign-in came from a known device (undefined: not a sign-in). */
+    knownDevice?: boolean,
   ): void {
     this.events.publish({
       action: 'user.sign_in_failed',
@@ -140,7 +207,7 @@ export class SessionsService {
       actor: { type: 'user', id: user?.id ?? null, label: email },
       target: { type: 'user', id: user?.id ?? null },
       ...meta,
-      details: { reason },
+      details: knownDevice === undefined ? { reason } : { reason, knownDevice },
     });
   }
 
@@ -169,4 +236,8 @@ export class SessionsService {
       data: { revokedAt: new Date() },
     });
   }
+}
+
+function isFuture(moment: Date | null, now: Date): boolean {
+  return moment !== null && moment > now;
 }

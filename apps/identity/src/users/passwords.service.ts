@@ -17,7 +17,8 @@ const RESET_FAILED = 'The reset token is invalid, was used already or has expire
 /**
  * People's passwords after sign-up: a signed-in change (needs the current password, ends every
  * other session) and an admin-issued one-time reset (the token is shown once, stored as a keyed
- * hash, expires, and works once; redeeming it ends every session and lifts a lockout).
+ * hash, expires, and works once; redeeming it ends every session and lifts a lockout). Either
+ * forgets the user's known devices.
  */
 @Injectable()
 export class PasswordsService {
@@ -47,11 +48,13 @@ export class PasswordsService {
     }
     const passwordHash = await this.hasher.hash(input.newPassword);
     const now = new Date();
-    const [, revoked] = await this.prisma.$transaction([
+    const [, , revoked] = await this.prisma.$transaction([
       this.prisma.user.update({
         where: { id: user.id },
         data: { passwordHash, passwordChangedAt: now, failedSignIns: 0 },
       }),
+      // A device that knew the old password must not keep a lockout of its own for the new one.
+      this.prisma.signInDevice.deleteMany({ where: { userId: user.id } }),
       this.prisma.session.updateMany({
         where: { userId: user.id, revokedAt: null, id: { not: principal.sessionId } },
         data: { revokedAt: now },
@@ -137,9 +140,17 @@ export class PasswordsService {
         where: { userId: found.userId, revokedAt: null },
         data: { revokedAt: now },
       });
+      await transaction.signInDevice.deleteMany({ where: { userId: found.userId } });
       return transaction.user.update({
         where: { id: found.userId },
-        data: { passwordHash, passwordChangedAt: now, failedSignIns: 0, lockedUntil: null },
+        data: {
+          passwordHash,
+          passwordChangedAt: now,
+          failedSignIns: 0,
+          lockedUntil: null,
+          newDeviceFailedSignIns: 0,
+          newDevicesLockedUntil: null,
+        },
       });
     });
     this.events.publish({

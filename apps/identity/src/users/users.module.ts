@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { SessionsController } from '../sessions/sessions.controller.js';
+import { KnownDevices } from '../sessions/known-devices.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { AccountStatusService } from './account-status.service.js';
 import { PasswordHasher } from './password-hasher.js';
@@ -19,6 +20,7 @@ import { UsersService } from './users.service.js';
     PasswordHasher,
     UsersService,
     SessionsService,
+    KnownDevices,
     PasswordsService,
     AccountStatusService,
   ],

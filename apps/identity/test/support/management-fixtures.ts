@@ -65,6 +65,8 @@ export interface TestUser {
   email: string;
   password: string;
   token: string;
+  /** The device token of the sign-in that made `token`. */
+  deviceToken: string;
   personalTeamId: string;
 }
 
@@ -76,14 +78,36 @@ export async function signUpUser(call: Call, label = 'user'): Promise<TestUser> 
     body: { email, password, displayName: `${label} ${email.slice(0, 8)}` },
   });
   if (signUp.status !== 201) throw new Error(`sign-up failed: ${JSON.stringify(signUp.body)}`);
-  const token = await signIn(call, email, password);
+  const { token, deviceToken } = await signInFrom(call, email, password);
   return {
     id: signUp.body.id,
     email,
     password,
     token,
+    deviceToken,
     personalTeamId: signUp.body.personalTeam.id,
   };
+}
+
+export interface SignedIn {
+  token: string;
+  /** What this "device" presents when it signs in again (see KnownDevices). */
+  deviceToken: string;
+  deviceExpiresAt: string;
+}
+
+/** Signs in, from a known device when `deviceToken` is given. */
+export async function signInFrom(
+  call: Call,
+  email: string,
+  password: string,
+  deviceToken?: string,
+): Promise<SignedIn> {
+  const response = await call('POST', '/v1/sessions', {
+    body: { email, password, ...(deviceToken === undefined ? {} : { deviceToken }) },
+  });
+  if (response.status !== 201) throw new Error(`sign-in failed: ${JSON.stringify(response.body)}`);
+  return response.body as SignedIn;
 }
 
 export async function signIn(call: Call, email: string, password: string): Promise<string> {

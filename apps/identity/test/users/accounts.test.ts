@@ -92,7 +92,7 @@ describe('accounts: sign-up, sign-in, lockout, sign-out, sessions', () => {
     expect(wrong.body.type).toBe(unknown.body.type);
   });
 
-  it('locks the account after five failures in a row, even for the right password', async () => {
+  it('locks out new devices after five wrong passwords in a row, even for the right password', async () => {
     const user = await signUpUser(call, 'lockout');
     for (let attempt = 0; attempt < 5; attempt += 1) {
       const response = await call('POST', '/v1/sessions', {
@@ -101,7 +101,9 @@ describe('accounts: sign-up, sign-in, lockout, sign-out, sessions', () => {
       expect(response.status).toBe(401);
     }
     const stored = await prisma.user.findUniqueOrThrow({ where: { id: user.id } });
-    expect(stored.lockedUntil!.getTime()).toBeGreaterThan(Date.now() + 14 * 60_000);
+    expect(stored.newDevicesLockedUntil!.getTime()).toBeGreaterThan(Date.now() + 14 * 60_000);
+    // Wrong passwords from strangers never lock the account for the user's own devices.
+    expect(stored.lockedUntil).toBeNull();
     const locked = await call('POST', '/v1/sessions', {
       body: { email: user.email, password: user.password },
     });
@@ -110,11 +112,12 @@ describe('accounts: sign-up, sign-in, lockout, sign-out, sessions', () => {
     // Once the lock has lapsed the right password works again and the counter starts afresh.
     await prisma.user.update({
       where: { id: user.id },
-      data: { lockedUntil: new Date(Date.now() - 1000) },
+      data: { newDevicesLockedUntil: new Date(Date.now() - 1000) },
     });
     expect(await signIn(call, user.email, user.password)).toMatch(/^pcl_sess_/);
     const after = await prisma.user.findUniqueOrThrow({ where: { id: user.id } });
-    expect(after.failedSignIns).toBe(0);
+    expect(after.newDeviceFailedSignIns).toBe(0);
+    expect(after.newDevicesLockedUntil).toBeNull();
   });
 
   it('refuses expired sessions', async () => {

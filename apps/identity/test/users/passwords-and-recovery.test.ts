@@ -274,6 +274,11 @@ describe('passwords and TOTP recovery codes', () => {
       expect((await call('GET', '/v1/me', { token })).status).toBe(401);
     }
     expect(await signInStatus(user.email, user.password)).toBe(401);
+    // It holds for the user's known devices too: whoever guessed the codes knew the password.
+    const fromKnownDevice = await call('POST', '/v1/sessions', {
+      body: { email: user.email, password: user.password, deviceToken: user.deviceToken },
+    });
+    expect(fromKnownDevice.status).toBe(401);
     // The session that had passed its code before is not touched.
     expect((await call('GET', '/v1/me', { token: user.token })).status).toBe(200);
     const locked = await prisma.user.findUniqueOrThrow({ where: { id: user.id } });

@@ -8,7 +8,17 @@ import { secondFactorFormSchema, signInFormSchema, signUpFormSchema } from '../f
 import { safeReturnPath } from '../lib/return-path';
 import { identity } from '../server/backend';
 import { anyObject, sessionSchema } from '../server/models';
-import { assertCsrf, endSession, mfaSatisfied, startSession } from '../server/session';
+import { assertCsrf, deviceToken, endSession, mfaSatisfied, startSession } from '../server/session';
+
+/** Sign-in credentials, and this browser's device token when it has signed in before. */
+async function signInBody(input: { email: string; password: string }) {
+  const device = await deviceToken();
+  return {
+    email: input.email,
+    password: input.password,
+    ...(device ? { deviceToken: device } : {}),
+  };
+}
 
 export async function signUp(_state: FormState, formData: FormData): Promise<FormState> {
   let mfaPending = false;
@@ -16,10 +26,10 @@ export async function signUp(_state: FormState, formData: FormData): Promise<For
     await identity('/v1/users', anyObject, { method: 'POST', body: input, authenticated: false });
     const session = await identity('/v1/sessions', sessionSchema, {
       method: 'POST',
-      body: { email: input.email, password: input.password },
+      body: await signInBody(input),
       authenticated: false,
     });
-    await startSession(session.token, session.expiresAt, session.mfaRequired);
+    await startSession(session);
     mfaPending = session.mfaRequired;
   });
   if (state.status !== 'success') return state;
@@ -31,10 +41,10 @@ export async function signIn(_state: FormState, formData: FormData): Promise<For
   const state = await runAction(formData, { schema: signInFormSchema }, async (input) => {
     const session = await identity('/v1/sessions', sessionSchema, {
       method: 'POST',
-      body: { email: input.email, password: input.password },
+      body: await signInBody(input),
       authenticated: false,
     });
-    await startSession(session.token, session.expiresAt, session.mfaRequired);
+    await startSession(session);
     const next = safeReturnPath(input.next);
     // Roles that must use a second factor but have none yet enrol right here, before anything else.
     const enrol = session.mfaEnrolmentRequired ? '&enrol=1' : '';

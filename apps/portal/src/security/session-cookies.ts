@@ -3,8 +3,14 @@ export const SESSION_COOKIE = 'pcl_session';
 export const CSRF_COOKIE = 'pcl_csrf';
 /** Set while a signed-in session still owes its second factor. */
 export const MFA_PENDING_COOKIE = 'pcl_mfa';
+/**
+ * Identity's device token for this browser, kept across sign-outs: wrong passwords typed by
+ * strangers elsewhere lock out new devices, never this browser once it has signed in.
+ */
+export const DEVICE_COOKIE = 'pcl_device';
 
-type PortalCookie = typeof SESSION_COOKIE | typeof CSRF_COOKIE | typeof MFA_PENDING_COOKIE;
+type PortalCookie =
+  typeof SESSION_COOKIE | typeof CSRF_COOKIE | typeof MFA_PENDING_COOKIE | typeof DEVICE_COOKIE;
 
 /**
  * The name a cookie goes by for this request: `__Host-` wherever it is Secure. Browsers accept a

@@ -74,6 +74,8 @@ export const sessionSchema = z.looseObject({
   expiresAt: z.string(),
   mfaRequired: z.boolean().default(false),
   mfaEnrolmentRequired: z.boolean().optional(),
+  deviceToken: z.string().min(1).optional(),
+  deviceExpiresAt: z.string().optional(),
 });
 
 export const teamSummarySchema = z.looseObject({
@@ -290,6 +292,10 @@ export const userSchema = z.looseObject({
   totpEnabled: z.boolean().optional(),
   roles: z.array(roleAssignmentSchema).default([]),
   lastSignInAt: when,
+  /** Locked on every device (wrong second factors or current passwords). */
+  lockedUntil: when,
+  /** Locked for devices the person never signed in from (wrong passwords from them). */
+  newDevicesLockedUntil: when,
 });
 export type User = z.infer<typeof userSchema>;
 

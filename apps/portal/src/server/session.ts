@@ -6,6 +6,7 @@ import {
   cookieOptions,
   CSRF_COOKIE,
   CSRF_SEED_HEADER,
+  DEVICE_COOKIE,
   MFA_PENDING_COOKIE,
   requestOrigin,
   SESSION_COOKIE,
@@ -20,7 +21,13 @@ async function cookieNames() {
     session: cookieName(SESSION_COOKIE, origin),
     csrf: cookieName(CSRF_COOKIE, origin),
     mfaPending: cookieName(MFA_PENDING_COOKIE, origin),
+    device: cookieName(DEVICE_COOKIE, origin),
   };
+}
+
+/** This browser's device token from an earlier sign-in, if any (sent along when signing in). */
+export async function deviceToken(): Promise<string | undefined> {
+  return (await cookies()).get((await cookieNames()).device)?.value;
 }
 
 export async function sessionToken(): Promise<string | undefined> {
@@ -62,18 +69,33 @@ export async function assertCsrf(formData: FormData): Promise<void> {
   if (!sameOrigin || !valid) throw new CsrfError();
 }
 
-export async function startSession(
-  token: string,
-  expiresAt: string,
-  mfaPending: boolean,
-): Promise<void> {
+export interface SignedInSession {
+  token: string;
+  expiresAt: string;
+  mfaRequired: boolean;
+  deviceToken?: string | undefined;
+  deviceExpiresAt?: string | undefined;
+}
+
+export async function startSession(session: SignedInSession): Promise<void> {
   const store = await cookies();
   const origin = requestOrigin(await headers());
   const names = await cookieNames();
-  const maxAge = Math.max(60, Math.floor((Date.parse(expiresAt) - Date.now()) / 1000) || 8 * 3600);
-  store.set(names.session, token, cookieOptions(origin, maxAge));
-  if (mfaPending) store.set(names.mfaPending, '1', cookieOptions(origin, maxAge));
+  const maxAge = secondsUntil(session.expiresAt, 8 * 3600);
+  store.set(names.session, session.token, cookieOptions(origin, maxAge));
+  if (session.mfaRequired) store.set(names.mfaPending, '1', cookieOptions(origin, maxAge));
   else store.delete(names.mfaPending);
+  if (session.deviceToken && session.deviceExpiresAt) {
+    store.set(
+      names.device,
+      session.deviceToken,
+      cookieOptions(origin, secondsUntil(session.deviceExpiresAt, 30 * 24 * 3600)),
+    );
+  }
+}
+
+function secondsUntil(isoTime: string, fallback: number): number {
+  return Math.max(60, Math.floor((Date.parse(isoTime) - Date.now()) / 1000) || fallback);
 }
 
 export async function mfaSatisfied(): Promise<void> {

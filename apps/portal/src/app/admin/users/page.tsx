@@ -74,6 +74,7 @@ export default async function UsersPage({
                   Disabled: cannot sign in until an admin enables the account.
                 </p>
               )}
+              <SignInLocks user={user} />
               <p className="muted">
                 Last sign-in: {formatDateTime(user.lastSignInAt)}
                 {user.totpEnabled !== undefined &&
@@ -186,6 +187,32 @@ function AccountStatusForm({ user, csrf }: { user: User; csrf: string }) {
           </>
         )}
       </ActionForm>
+    </>
+  );
+}
+
+/** Lockouts still running; neither is lifted by hand: a password reset ends both. */
+function SignInLocks({ user }: { user: User }) {
+  const now = Date.now();
+  const running = (until: string | null | undefined) =>
+    until && Date.parse(until) > now ? until : null;
+  const account = running(user.lockedUntil);
+  const newDevices = running(user.newDevicesLockedUntil);
+  if (!account && !newDevices) return null;
+  return (
+    <>
+      {account && (
+        <p className="muted">
+          Locked on every device until {formatDateTime(account)} after wrong second factors or
+          current passwords.
+        </p>
+      )}
+      {newDevices && (
+        <p className="muted">
+          New devices locked out until {formatDateTime(newDevices)} after wrong passwords; devices
+          this person signed in from before still work.
+        </p>
+      )}
     </>
   );
 }

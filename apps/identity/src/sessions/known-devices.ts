@@ -1,0 +1,97 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { decodeHashKey, generateOpaqueToken, keyedHash } from '@portcullis/crypto';
+import type { PrismaClient, SignInDevice } from '@portcullis/db';
+import { CONFIG, PRISMA } from '@portcullis/nest-service';
+import type { IdentityConfig } from '../config.js';
+import { LOCKOUT_MS, MAX_FAILED_SIGN_INS } from './sign-in-policy.js';
+
+export const DEVICE_TOKEN_PREFIX = 'pcl_dev';
+/** Devices remembered per user; signing in on another one forgets the longest unused. */
+export const MAX_DEVICES_PER_USER = 20;
+
+export interface DeviceGrant {
+  token: string;
+  expiresAt: Date;
+}
+
+/**
+ * The devices each user has signed in from (see SignInDevice in the Prisma schema). A device
+ * token proves one earlier successful sign-in as this very user; it is not a credential by
+ * itself: the password (and second factor) are still required every time.
+ */
+@Injectable()
+export class KnownDevices {
+  private readonly hashKey: Buffer;
+  private readonly ttlMs: number;
+
+  constructor(
+    @Inject(PRISMA) private readonly prisma: PrismaClient,
+    @Inject(CONFIG) config: IdentityConfig,
+  ) {
+    this.hashKey = decodeHashKey(config.CREDENTIAL_HASH_KEY);
+    this.ttlMs = config.SIGN_IN_DEVICE_TTL_DAYS * 24 * 3600 * 1000;
+  }
+
+  /** The user's unexpired device behind this token, or null (unknown, expired, someone else's). */
+  async find(token: string | undefined, userId: string, now: Date): Promise<SignInDevice | null> {
+    if (!token?.startsWith(`${DEVICE_TOKEN_PREFIX}_`)) return null;
+    const device = await this.prisma.signInDevice.findUnique({
+      where: { tokenHash: keyedHash(token, this.hashKey) },
+    });
+    if (!device || device.userId !== userId || device.expiresAt <= now) return null;
+    return device;
+  }
+
+  /** Remembers a device after a right password; forgets expired ones and those over the cap. */
+  async register(userId: string, userAgent: string | null, now: Date): Promise<DeviceGrant> {
+    const token = generateOpaqueToken(DEVICE_TOKEN_PREFIX);
+    const expiresAt = new Date(now.getTime() + this.ttlMs);
+    await this.prisma.$transaction(async (transaction) => {
+      await transaction.signInDevice.create({
+        data: {
+          userId,
+          tokenHash: keyedHash(token, this.hashKey),
+          userAgent: userAgent?.slice(0, 512) ?? null,
+          lastSignInAt: now,
+          expiresAt,
+        },
+      });
+      const kept = await transaction.signInDevice.findMany({
+        where: { userId, expiresAt: { gt: now } },
+        orderBy: [{ lastSignInAt: 'desc' }, { id: 'desc' }],
+        take: MAX_DEVICES_PER_USER,
+        select: { id: true },
+      });
+      await transaction.signInDevice.deleteMany({
+        where: { userId, id: { notIn: kept.map((device) => device.id) } },
+      });
+    });
+    return { token, expiresAt };
+  }
+
+  /** A right password from a known device: its count starts afresh and it is kept longer. */
+  async signedIn(device: SignInDevice, token: string, now: Date): Promise<DeviceGrant> {
+    const expiresAt = new Date(now.getTime() + this.ttlMs);
+    await this.prisma.signInDevice.update({
+      where: { id: device.id },
+      data: { failedSignIns: 0, lockedUntil: null, lastSignInAt: now, expiresAt },
+    });
+    return { token, expiresAt };
+  }
+
+  /** Counts a wrong password from the device; returns when the device is now locked, else null. */
+  async recordFailure(device: SignInDevice): Promise<Date | null> {
+    const updated = await this.prisma.signInDevice.update({
+      where: { id: device.id },
+      data: { failedSignIns: { increment: 1 } },
+      select: { failedSignIns: true },
+    });
+    if (updated.failedSignIns < MAX_FAILED_SIGN_INS) return null;
+    const lockedUntil = new Date(Date.now() + LOCKOUT_MS);
+    await this.prisma.signInDevice.update({
+      where: { id: device.id },
+      data: { failedSignIns: 0, lockedUntil },
+    });
+    return lockedUntil;
+  }
+}

@@ -1,0 +1,163 @@
+import type { PrismaClient } from '@portcullis/db';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_DEVICES_PER_USER } from '../../src/sessions/known-devices.js';
+import { startIdentity, type IdentityTestApp } from '../support/identity-test-app.js';
+import {
+  caller,
+  ManagementEventReader,
+  signInFrom,
+  signUpUser,
+  testPrisma,
+  type Call,
+  type TestUser,
+} from '../support/management-fixtures.js';
+
+const WRONG = 'wrong-password-123';
+
+describe('known devices: a stranger failing for an e-mail address never locks its owner out', () => {
+  let identity: IdentityTestApp;
+  let call: Call;
+  let prisma: PrismaClient;
+  let events: ManagementEventReader;
+  beforeAll(async () => {
+    events = new ManagementEventReader();
+    [identity] = await Promise.all([startIdentity(), events.start()]);
+    call = caller(identity);
+    prisma = testPrisma();
+  });
+  afterAll(async () => {
+    await events?.stop();
+    await identity?.close();
+    await prisma?.$disconnect();
+  });
+
+  const attempt = (user: TestUser, password: string, deviceToken?: string) =>
+    call('POST', '/v1/sessions', {
+      body: { email: user.email, password, ...(deviceToken ? { deviceToken } : {}) },
+    });
+
+  it('hands out a device token at every sign-in and keeps only its keyed hash', async () => {
+    const user = await signUpUser(call, 'devtoken');
+    expect(user.deviceToken).toMatch(/^pcl_dev_/);
+    const devices = await prisma.signInDevice.findMany({ where: { userId: user.id } });
+    expect(devices).toHaveLength(1);
+    expect(JSON.stringify(devices)).not.toContain(user.deviceToken);
+    // Signing in again from it answers with the same token and a later expiry.
+    const before = devices[0]!.expiresAt.getTime();
+    const again = await signInFrom(call, user.email, user.password, user.deviceToken);
+    expect(again.deviceToken).toBe(user.deviceToken);
+    expect(Date.parse(again.deviceExpiresAt)).toBeGreaterThan(before);
+    expect(await prisma.signInDevice.count({ where: { userId: user.id } })).toBe(1);
+  });
+
+  it('lets a known device sign in while new devices are locked out, and keeps that lock', async () => {
+    const user = await signUpUser(call, 'devstranger');
+    for (let index = 0; index < 5; index += 1) {
+      expect((await attempt(user, WRONG)).status).toBe(401);
+    }
+    expect((await attempt(user, user.password)).status).toBe(401);
+
+    const known = await attempt(user, user.password, user.deviceToken);
+    expect(known.status).toBe(201);
+    expect(known.body.token).toMatch(/^pcl_sess_/);
+    expect((await call('GET', '/v1/me', { token: known.body.token })).status).toBe(200);
+    // The owner signing in does not lift the lock the stranger earned.
+    expect((await attempt(user, user.password)).status).toBe(401);
+    const stored = await prisma.user.findUniqueOrThrow({ where: { id: user.id } });
+    expect(stored.newDevicesLockedUntil!.getTime()).toBeGreaterThan(Date.now());
+    expect(stored.lockedUntil).toBeNull();
+
+    const lockout = await events.waitFor(
+      (event) => event.data.action === 'user.locked_out' && event.data.target.id === user.id,
+    );
+    expect(lockout[0]!.data.details).toMatchObject({
+      scope: 'new_devices',
+      failures: 5,
+      reason: 'wrong_password',
+    });
+    const signedIn = await events.waitFor(
+      (event) =>
+        event.data.action === 'user.signed_in' &&
+        event.data.actor.id === user.id &&
+        event.data.details.knownDevice === true,
+    );
+    expect(signedIn).toHaveLength(1);
+    const everything = JSON.stringify(
+      await events.waitFor((event) => event.data.target.id === user.id, 1),
+    );
+    expect(everything).not.toContain(user.deviceToken);
+  });
+
+  it('locks a known device that guesses, and only that device', async () => {
+    const user = await signUpUser(call, 'devguess');
+    const otherDevice = (await signInFrom(call, user.email, user.password)).deviceToken;
+    for (let index = 0; index < 5; index += 1) {
+      expect((await attempt(user, WRONG, user.deviceToken)).status).toBe(401);
+    }
+    expect((await attempt(user, user.password, user.deviceToken)).status).toBe(401);
+    // Neither the user's other device nor a new one is affected.
+    expect((await attempt(user, user.password, otherDevice)).status).toBe(201);
+    expect((await attempt(user, user.password)).status).toBe(201);
+    const stored = await prisma.user.findUniqueOrThrow({ where: { id: user.id } });
+    expect(stored).toMatchObject({ lockedUntil: null, newDevicesLockedUntil: null });
+
+    const lockout = await events.waitFor(
+      (event) => event.data.action === 'user.locked_out' && event.data.target.id === user.id,
+    );
+    expect(lockout[0]!.data.details).toMatchObject({ scope: 'device', failures: 5 });
+    const failures = await events.waitFor(
+      (event) =>
+        event.data.action === 'user.sign_in_failed' &&
+        event.data.target.id === user.id &&
+        event.data.details.reason === 'wrong_password',
+      5,
+    );
+    expect(failures.every((event) => event.data.details.knownDevice === true)).toBe(true);
+  });
+
+  it("treats someone else's, altered, expired and forgotten tokens as a new device", async () => {
+    const owner = await signUpUser(call, 'devowner');
+    const stranger = await signUpUser(call, 'devother');
+    const lockNewDevices = async () => {
+      for (let index = 0; index < 5; index += 1) await attempt(owner, WRONG);
+      expect((await attempt(owner, owner.password)).status).toBe(401);
+    };
+    await lockNewDevices();
+    // Bound to the user who signed in: another account's device token is no way in.
+    expect((await attempt(owner, owner.password, stranger.deviceToken)).status).toBe(401);
+    const altered = `${owner.deviceToken.slice(0, -2)}${owner.deviceToken.endsWith('AA') ? 'BB' : 'AA'}`;
+    expect((await attempt(owner, owner.password, altered)).status).toBe(401);
+    expect((await attempt(owner, owner.password, 'not-a-device-token')).status).toBe(401);
+    await prisma.signInDevice.updateMany({
+      where: { userId: owner.id },
+      data: { expiresAt: new Date(Date.now() - 1000) },
+    });
+    expect((await attempt(owner, owner.password, owner.deviceToken)).status).toBe(401);
+
+    // A password change forgets every device: one that knew the old password gains nothing.
+    const fresh = await signUpUser(call, 'devforget');
+    const newPassword = `${fresh.password}-changed`;
+    const changed = await call('POST', '/v1/me/password', {
+      token: fresh.token,
+      body: { currentPassword: fresh.password, newPassword },
+    });
+    expect(changed.status).toBe(204);
+    expect(await prisma.signInDevice.count({ where: { userId: fresh.id } })).toBe(0);
+    for (let index = 0; index < 5; index += 1) await attempt(fresh, WRONG);
+    expect((await attempt(fresh, newPassword, fresh.deviceToken)).status).toBe(401);
+  });
+
+  it(`remembers at most ${MAX_DEVICES_PER_USER} devices per user, the most recently used`, async () => {
+    const user = await signUpUser(call, 'devcap');
+    for (let index = 0; index < MAX_DEVICES_PER_USER + 2; index += 1) {
+      await signInFrom(call, user.email, user.password);
+    }
+    expect(await prisma.signInDevice.count({ where: { userId: user.id } })).toBe(
+      MAX_DEVICES_PER_USER,
+    );
+    // The first device was used longest ago: it is the one forgotten.
+    expect((await attempt(user, user.password, user.deviceToken)).body.deviceToken).not.toBe(
+      user.deviceToken,
+    );
+  });
+});
