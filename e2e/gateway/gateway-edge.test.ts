@@ -182,7 +182,10 @@ describe('gateway edges: response cache, parser rejections, blocked sources', ()
       new EventCollector(process.env.KAFKA_BROKERS!.split(','), TOPICS.accessEvents).start(),
       producer.connect(),
     ]).then(([started, collector]) => [started, collector] as const);
-    const routes = [{ method: 'GET', pathPattern: '/items/{id}' }];
+    const routes = [
+      { method: 'GET', pathPattern: '/items/{id}' },
+      { method: 'GET', pathPattern: '/items/export', requiredScopes: ['items:export'] },
+    ];
     cached = await fixtures.api({
       upstreamUrl: upstream.url,
       routes,
@@ -321,6 +324,26 @@ describe('gateway edges: response cache, parser rejections, blocked sources', ()
     const reply = await call(`${uncached.basePath}/items/11?hints=1`, keyA);
     expect(reply.status).toBe(200);
     expect(JSON.parse(reply.body)).toMatchObject({ url: '/items/11?hints=1' });
+  });
+
+  describe('routes and letter case', () => {
+    it('refuses a path that would take a weaker route only because its case differs', async () => {
+      // A case-insensitive backend would serve /items/EXPORT as /items/export, whose scope the
+      // caller lacks; /items/{id} must not carry it there.
+      const refused = await call(`${uncached.basePath}/items/EXPORT`, keyA);
+      expect(refused.status).toBe(400);
+      expect(refused.headers['content-type']).toContain('application/problem+json');
+      expect(JSON.parse(refused.body).detail).toContain('only in letter case');
+      expect(upstream.count('/items/EXPORT')).toBe(0);
+      expect((await accessEvent(refused.requestId)).data).toMatchObject({
+        decision: 'deny',
+        reason: 'bad_request',
+        status: 400,
+      });
+      // The route's own spelling is judged on its scope; another id is served as ever.
+      expect((await call(`${uncached.basePath}/items/export`, keyA)).status).toBe(403);
+      expect((await call(`${uncached.basePath}/items/EXP0RT`, keyA)).status).toBe(200);
+    });
   });
 
   describe('requests the HTTP parser refuses', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileRoutes, matchRoute } from '../src/routing/route-matcher.js';
+import { CASE_AMBIGUOUS, compileRoutes, matchRoute } from '../src/routing/route-matcher.js';
 
 const routes = compileRoutes([
   { method: 'GET', pathPattern: '/items/{id}', requiredScopes: ['read'] },
@@ -9,8 +9,9 @@ const routes = compileRoutes([
   { method: 'DELETE', pathPattern: '/files/{name}/lock', requiredScopes: ['admin'] },
 ]);
 
-function match(method: string, path: string): string | null {
-  const found = matchRoute(routes, method, path);
+function match(method: string, path: string, table = routes): string | null {
+  const found = matchRoute(table, method, path);
+  if (found === CASE_AMBIGUOUS) return 'ambiguous';
   return found ? `${found.method} ${found.route.pathPattern}` : null;
 }
 
@@ -37,5 +38,23 @@ describe('matchRoute', () => {
     expect(match('GET', '/items/1/2')).toBeNull();
     expect(match('GET', '/items/')).toBeNull();
     expect(match('GET', '/other')).toBeNull();
+  });
+
+  it('refuses a path that takes a weaker route only because its letter case differs', () => {
+    // Case-insensitive backends would serve /items/SPECIAL as /items/special.
+    expect(match('GET', '/items/SPECIAL')).toBe('ambiguous');
+    expect(match('GET', '/items/Special')).toBe('ambiguous');
+    expect(match('DELETE', '/FILES/report/lock')).toBeNull();
+    // The tail route is less specific than the lock route: its own case-folded twin is fine.
+    expect(match('DELETE', '/files/report/LOCK')).toBe('ambiguous');
+    expect(match('GET', '/files/report/LOCK')).toBe('* /files/**');
+    // Another case of a parameter's value, or of a route only equally specific, is no reason.
+    expect(match('GET', '/items/ABC')).toBe('GET /items/{id}');
+    const twins = compileRoutes([
+      { method: 'GET', pathPattern: '/Items/{id}', requiredScopes: [] },
+      { method: 'GET', pathPattern: '/items/{id}', requiredScopes: [] },
+    ]);
+    expect(match('GET', '/items/1', twins)).toBe('GET /items/{id}');
+    expect(match('GET', '/ITEMS/1', twins)).toBeNull();
   });
 });

@@ -25,7 +25,7 @@ import type { RateLimitPolicy } from '../rate-limiting/rate-limit.policy.js';
 import { ResponseCache, type CachedResponse } from '../response-cache/response-cache.js';
 import type { ThreatProtectionPolicy } from '../threat-protection/threat-protection.policy.js';
 import { normalizeTarget } from '../routing/normalize-path.js';
-import { matchRoute } from '../routing/route-matcher.js';
+import { CASE_AMBIGUOUS, matchRoute } from '../routing/route-matcher.js';
 import { Denial, denials } from './denial.js';
 import { problemType } from '@portcullis/nest-service';
 import { sendProblem } from './problem-response.js';
@@ -309,8 +309,14 @@ export class GatewayPipeline {
     const requested = request.headers['access-control-request-method'];
     const routeMethod =
       preflight && typeof requested === 'string' ? requested.toUpperCase() : context.method;
-    context.route = matchRoute(found.api.routes, routeMethod, found.rest);
-    if (!context.route) throw denials.notFound();
+    const route = matchRoute(found.api.routes, routeMethod, found.rest);
+    if (route === CASE_AMBIGUOUS) {
+      throw denials.badRequest(
+        'The path differs from one of this API’s routes only in letter case; use the route’s own spelling.',
+      );
+    }
+    if (!route) throw denials.notFound();
+    context.route = route;
     if (preflight) {
       context.status = 204;
       context.reason = 'ok';
