@@ -45,14 +45,19 @@ export interface PipelinePolicies {
 }
 
 /**
+ * Each response's request context, for a parser error that arrives mid-way: a property, not a
+ * WeakMap entry per request (whose ephemerons every scavenge has to trace).
+ */
+const REQUEST_CONTEXT = Symbol('portcullis.requestContext');
+type ResponseInProgress = ServerResponse & { [REQUEST_CONTEXT]?: RequestContext };
+
+/**
  * The data plane, as a straight line of policies (Kong style): source block → path → API →
  * CORS → route → limits → authentication → authorization → rate limit → threat protection → proxy. Any policy may
  * refuse with a Denial; every request ends in exactly one access event.
  */
 export class GatewayPipeline {
   readonly #tracer = getTracer('portcullis-gateway');
-  /** The context of each response still in progress, for a parser error that arrives mid-way. */
-  readonly #inProgress = new WeakMap<ServerResponse, RequestContext>();
 
   constructor(private readonly policies: PipelinePolicies) {}
 
@@ -97,7 +102,7 @@ export class GatewayPipeline {
       parent,
     );
     context.trace = trace.setSpan(parent, span);
-    this.#inProgress.set(response, context);
+    (response as ResponseInProgress)[REQUEST_CONTEXT] = context;
     const spanContext = span.spanContext();
     const traceId = isSpanContextValid(spanContext) ? spanContext.traceId : null;
     response.once('close', () => {
@@ -184,7 +189,7 @@ export class GatewayPipeline {
     // request timeout): that request's own event is the one access event, and no bare answer may
     // be written onto a socket that may already carry its response.
     const inProgress = (socket as Partial<{ _httpMessage: ServerResponse | null }>)._httpMessage;
-    const begun = inProgress ? this.#inProgress.get(inProgress) : undefined;
+    const begun = inProgress ? (inProgress as ResponseInProgress)[REQUEST_CONTEXT] : undefined;
     if (inProgress && begun) {
       if (!inProgress.headersSent) {
         begun.status = status;

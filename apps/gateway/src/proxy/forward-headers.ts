@@ -92,7 +92,8 @@ export function downstreamResponseHeaders(
 ) {
   const listed = connectionTokens(headers.connection);
   const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name in headers) {
+    const value = headers[name];
     if (value === undefined || HOP_BY_HOP.has(name) || listed.has(name)) continue;
     if (gatewayOwnsCors && name.startsWith('access-control-')) continue;
     out[name] = value;

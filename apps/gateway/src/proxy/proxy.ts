@@ -146,17 +146,20 @@ export class ProxyPolicy {
             context.reason = 'ok';
             const returned = downstreamResponseHeaders(upstreamHeaders, settings.cors !== null);
             cacheWriter = cache?.writer(context, request.headers, status, returned) ?? null;
-            if (cache) context.cache = 'miss';
+            // The cache keeps the upstream's headers as they came; otherwise ours go straight in.
+            const headers = cache ? { ...returned } : returned;
+            if (cache) {
+              context.cache = 'miss';
+              headers['x-cache'] = 'MISS';
+            }
             const ours = context.responseHeaders;
-            response.writeHead(status, {
-              ...returned,
-              ...ours,
-              ...(ours.vary !== undefined && returned.vary !== undefined
-                ? { vary: mergedVary(returned.vary, ours.vary) }
-                : {}),
-              ...(cache ? { 'x-cache': 'MISS' } : {}),
-              'x-request-id': context.requestId,
-            });
+            for (const name in ours) {
+              const value = ours[name]!;
+              const upstreamVary = name === 'vary' ? headers.vary : undefined;
+              headers[name] = upstreamVary === undefined ? value : mergedVary(upstreamVary, value);
+            }
+            headers['x-request-id'] = context.requestId;
+            response.writeHead(status, headers);
             headersSent = true;
             resolve();
           },
