@@ -26,7 +26,7 @@ export const routeSchema = z.strictObject({
     .string()
     .max(500)
     .regex(/^\/[\w\-./{}*~]*$/, 'must start with / and contain only path characters'),
-  requiredScopes: z.array(z.string()).default([]),
+  requiredScopes: z.array(z.string()).max(50).default([]),
 });
 
 export const planSchema = z.strictObject({
@@ -35,7 +35,8 @@ export const planSchema = z.strictObject({
   ratePerSecond: z.number().int().positive().max(1_000_000),
   /** Token-bucket size; defaults to twice the rate. */
   burst: z.number().int().positive().max(10_000_000).optional(),
-  monthlyQuota: z.number().int().positive().nullable().default(null),
+  /** Requests per calendar month; a trillion is far past any real plan and safe in a double. */
+  monthlyQuota: z.number().int().positive().max(1_000_000_000_000).nullable().default(null),
   /** Overrides the API's approval mode in both environments when set. */
   approvalMode: approvalModeSchema.nullable().default(null),
 });

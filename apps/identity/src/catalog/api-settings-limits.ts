@@ -31,6 +31,10 @@ export const API_SETTINGS_LIMITS = {
    * event loop: each request would stall every other API for as long as that takes.
    */
   threatProtectionMaxBodyBytes: 10 * MiB,
+  /** Lists the gateway walks per request (CORS, threat protection): entries and characters each. */
+  corsAllowedOrigins: { entries: 100, characters: 256 },
+  corsAllowedHeaders: { entries: 100, characters: 128 },
+  allowedContentTypes: { entries: 50, characters: 256 },
 } as const;
 
 const bytes = (value: number) =>
@@ -92,7 +96,7 @@ export function settingsLimitIssues(
       `${limits.cacheMaxEntries} entries`,
     ],
   ];
-  const issues = checks
+  const issues: { path: (string | number)[]; message: string }[] = checks
     .filter(([, value, max]) => value !== undefined && value > max)
     .map(([path, , , bound]) => ({ path, message: `must be at most ${bound}` }));
   if (
@@ -103,6 +107,33 @@ export function settingsLimitIssues(
     issues.push({
       path: ['maxBodyBytes'],
       message: `must be at most ${bytes(limits.threatProtectionMaxBodyBytes)} while threatProtection is on (the gateway buffers and scans the whole body)`,
+    });
+  }
+  const lists: [
+    string[],
+    readonly string[] | undefined,
+    { entries: number; characters: number },
+  ][] = [
+    [['cors', 'allowedOrigins'], settings.cors?.allowedOrigins, limits.corsAllowedOrigins],
+    [['cors', 'allowedHeaders'], settings.cors?.allowedHeaders, limits.corsAllowedHeaders],
+    [
+      ['threatProtection', 'allowedContentTypes'],
+      settings.threatProtection?.allowedContentTypes,
+      limits.allowedContentTypes,
+    ],
+  ];
+  for (const [path, list, bound] of lists) {
+    if (!list) continue;
+    if (list.length > bound.entries) {
+      issues.push({ path, message: `must be at most ${bound.entries} entries` });
+    }
+    list.forEach((entry, index) => {
+      if (entry.length > bound.characters) {
+        issues.push({
+          path: [...path, index],
+          message: `must be at most ${bound.characters} characters`,
+        });
+      }
     });
   }
   return issues;

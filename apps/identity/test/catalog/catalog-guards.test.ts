@@ -470,6 +470,25 @@ apis:
       ],
       ['settings.cache.ttlSeconds', { cache: { ttlSeconds: 86_401, maxEntries: 100 } }],
       ['settings.cache.maxEntries', { cache: { ttlSeconds: 60, maxEntries: 10_001 } }],
+      // Lists the gateway walks per request: their length, and each entry's.
+      [
+        'settings.cors.allowedOrigins',
+        {
+          cors: { allowedOrigins: Array.from({ length: 101 }, (_, n) => `https://o${n}.example`) },
+        },
+      ],
+      [
+        'settings.cors.allowedOrigins.1',
+        { cors: { allowedOrigins: ['https://a.example', `https://${'a'.repeat(250)}.example`] } },
+      ],
+      [
+        'settings.cors.allowedHeaders',
+        { cors: { allowedOrigins: ['https://a.example'], allowedHeaders: Array(101).fill('x-a') } },
+      ],
+      [
+        'settings.threatProtection.allowedContentTypes',
+        { threatProtection: { mode: 'report', allowedContentTypes: Array(51).fill('text/plain') } },
+      ],
       // The gateway buffers and scans the whole body for threat protection.
       [
         'settings.maxBodyBytes',
@@ -552,6 +571,27 @@ apis:
       );
       expect(() => parseCatalogYaml(yaml)).toThrow(
         /apis\[0\]\.settings\.cache\.maxEntries: must be at most 10000 entries/,
+      );
+    });
+
+    it('bounds a plan’s monthly quota and a route’s required scopes too', () => {
+      const id = suffix();
+      const scopes = Array.from({ length: 51 }, (_, n) => `s${n}`);
+      const yaml = `
+apis:
+  - slug: quota-${id}
+    name: Quota
+    basePath: /quota-${id}
+    upstreamUrl: http://127.0.0.1:9
+    ownerTeam: quota-${id}
+    scopes: [${scopes.map((name) => `{ name: ${name} }`).join(', ')}]
+    routes: [{ method: GET, pathPattern: /x, requiredScopes: [${scopes.join(', ')}] }]
+    plans: [{ name: huge, ratePerSecond: 10, monthlyQuota: 1000000000001 }]
+`;
+      expect(() => parseCatalogYaml(yaml)).toThrow(/apis\[0\]\.plans\[0\]\.monthlyQuota/);
+      expect(() => parseCatalogYaml(yaml)).toThrow(/apis\[0\]\.routes\[0\]\.requiredScopes/);
+      expect(() => parseCatalogYaml(yaml.replace('1000000000001', '1000000000000'))).not.toThrow(
+        /monthlyQuota/,
       );
     });
 
