@@ -209,6 +209,23 @@ describe('portal: account security and access management', () => {
     const again = await signIn(developer.email);
     await again.page.getByRole('heading', { name: 'Two-factor verification' }).waitFor();
     await checkPage(again, '22b-sign-in-mfa');
+    // Signing in afresh from that step ends the session still waiting for its code at identity.
+    const sessions = (revoked: boolean) =>
+      fixtures.prisma.session.count({
+        where: {
+          userId: app.userId,
+          mfaVerified: false,
+          revokedAt: revoked ? { not: null } : null,
+        },
+      });
+    const [openBefore, revokedBefore] = [await sessions(false), await sessions(true)];
+    await again.page.goto('/sign-in');
+    await again.page.getByLabel('Email').fill(developer.email);
+    await again.page.getByLabel('Password').fill(password);
+    await again.page.getByRole('button', { name: 'Sign in' }).click();
+    await again.page.getByRole('heading', { name: 'Two-factor verification' }).waitFor();
+    expect(await sessions(false)).toBe(openBefore);
+    expect(await sessions(true)).toBe(revokedBefore + 1);
     await again.page.getByText('Lost your phone? Use a recovery code').click();
     await again.page.getByLabel('Recovery code').fill('aaaa-bbbb-cccc-dddd');
     await again.page.getByRole('button', { name: 'Verify' }).click();

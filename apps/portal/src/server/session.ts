@@ -81,6 +81,10 @@ export async function startSession(session: SignedInSession): Promise<void> {
   const store = await cookies();
   const origin = requestOrigin(await headers());
   const names = await cookieNames();
+  // Signing in again in the same browser: the session the cookie held ends at identity too, so a
+  // copy of the old cookie is worth nothing.
+  const previous = store.get(names.session)?.value;
+  if (previous && previous !== session.token) await revokeQuietly(previous);
   const maxAge = secondsUntil(session.expiresAt, 8 * 3600);
   store.set(names.session, session.token, cookieOptions(origin, maxAge));
   if (session.mfaRequired) store.set(names.mfaPending, '1', cookieOptions(origin, maxAge));
@@ -91,6 +95,18 @@ export async function startSession(session: SignedInSession): Promise<void> {
       session.deviceToken,
       cookieOptions(origin, secondsUntil(session.deviceExpiresAt, 30 * 24 * 3600)),
     );
+  }
+}
+
+async function revokeQuietly(token: string): Promise<void> {
+  try {
+    const response = await backendFetch('identity', '/v1/sessions/current', {
+      method: 'DELETE',
+      token,
+    });
+    await response.body?.cancel();
+  } catch {
+    // Identity unreachable: the old session still expires on its own.
   }
 }
 
