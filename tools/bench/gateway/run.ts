@@ -96,6 +96,13 @@ const HAND_WRITTEN_HEADING = '## What changed';
 /** The issue's targets: throughput against the bare proxy, p99 added over direct at half load. */
 const THROUGHPUT_TARGET = 0.8;
 const ADDED_P99_BUDGET_MS = 2;
+/**
+ * Each round starts the bare proxy and the gateways afresh (BENCH_FRESH_PROCESSES=0: one process
+ * each for the whole run). A process keeps its own luck for as long as it lives (JIT decisions,
+ * heap layout, which core it lands on): two copies of one build differed by 0.03–0.1 in the ratio
+ * for all the rounds of a run, so rounds of one process were not independent samples.
+ */
+const FRESH_PROCESSES = process.env.BENCH_FRESH_PROCESSES !== '0';
 /** BENCH_HOLD=1: start every target, describe them in .var/bench/targets.json and wait. */
 const HOLD = process.env.BENCH_HOLD === '1';
 const ONLY = new Set((process.env.BENCH_ONLY ?? 'direct,bare,nginx,portcullis,half').split(','));
@@ -181,6 +188,16 @@ function launch(
   child.stderr?.pipe(log);
   children.push(child);
   return child;
+}
+
+/** SIGTERM, and SIGKILL if it has not exited after 30 s (a gateway drains and flushes first). */
+async function stopChild(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  await exited;
+  clearTimeout(timer);
 }
 
 async function waitFor(
@@ -354,12 +371,14 @@ async function main(): Promise<void> {
     resolve(import.meta.dirname, 'upstream.ts'),
     String(upstreamPort),
   ]);
-  const bareProxyProcess = launch('bare-proxy', process.execPath, [
-    ...BARE_PROXY_NODE_ARGS,
-    resolve(import.meta.dirname, 'bare-proxy.ts'),
-    String(bareProxyPort),
-    upstream,
-  ]);
+  const launchBareProxy = () =>
+    launch('bare-proxy', process.execPath, [
+      ...BARE_PROXY_NODE_ARGS,
+      resolve(import.meta.dirname, 'bare-proxy.ts'),
+      String(bareProxyPort),
+      upstream,
+    ]);
+  const bareProxyProcess = launchBareProxy();
   const nginxDir = resolve(ROOT, '.var/bench/nginx');
   mkdirSync(nginxDir, { recursive: true });
   const nginxBinary = spawnSync('sh', ['-c', 'command -v nginx || ls /usr/sbin/nginx'])
@@ -441,7 +460,22 @@ async function main(): Promise<void> {
     headers: Record<string, string>;
     /** The process whose CPU time is counted per request (nginx: not measured). */
     server?: ChildProcess;
+    /** Starts the serving process again and resolves once it answers (the proxies only). */
+    restart?: () => Promise<ChildProcess>;
   }
+  /** Stops a serving process (a gateway flushes its events first) and starts a new one. */
+  const relaunch =
+    (
+      current: () => ChildProcess | undefined,
+      start: () => ChildProcess,
+      ready: () => Promise<void>,
+    ) =>
+    async () => {
+      await stopChild(current());
+      const next = start();
+      await ready();
+      return next;
+    };
   const targets: Target[] = [
     {
       key: 'direct',
@@ -456,6 +490,11 @@ async function main(): Promise<void> {
       url: `http://127.0.0.1:${bareProxyPort}/bench/items/1`,
       headers: {},
       server: bareProxyProcess,
+      restart: relaunch(
+        () => targetNamed('bare').server,
+        launchBareProxy,
+        () => waitFor(`http://127.0.0.1:${bareProxyPort}/bench/`),
+      ),
     },
     ...(nginxBinary
       ? [
@@ -473,6 +512,11 @@ async function main(): Promise<void> {
       url: `${gateway}/bench/items/1`,
       headers: auth,
       server: gatewayProcess,
+      restart: relaunch(
+        () => targetNamed('portcullis').server,
+        () => launchGateway('gateway', gatewayPort, GATEWAY_NODE_ARGS),
+        () => waitFor(`${gateway}/bench/items/1`, (status) => status === 401),
+      ),
     },
     ...(variantProcess && GATEWAY_VARIANT_NODE_ARGS
       ? [
@@ -482,6 +526,15 @@ async function main(): Promise<void> {
             url: `http://127.0.0.1:${variantPort}/bench/items/1`,
             headers: auth,
             server: variantProcess,
+            restart: relaunch(
+              () => targetNamed('variant').server,
+              () => launchGateway('gateway-variant', variantPort, GATEWAY_VARIANT_NODE_ARGS),
+              () =>
+                waitFor(
+                  `http://127.0.0.1:${variantPort}/bench/items/1`,
+                  (status) => status === 401,
+                ),
+            ),
           },
         ]
       : []),
@@ -516,8 +569,25 @@ async function main(): Promise<void> {
     return measured;
   };
 
+  /** Before every round but the run's first: new processes for the targets measured in it. */
+  const freshen = async (round: number, keys: readonly string[]): Promise<Target[]> => {
+    if (!FRESH_PROCESSES || round === 1) return [];
+    const restarted: Target[] = [];
+    for (const target of targets) {
+      if (target.restart && ONLY.has(target.key) && keys.includes(target.key)) {
+        target.server = await target.restart();
+        restarted.push(target);
+      }
+    }
+    return restarted;
+  };
+
   const peakRounds = new Map<string, Measured[]>();
   for (let round = 1; round <= ROUNDS; round += 1) {
+    await freshen(
+      round,
+      targets.map((target) => target.key),
+    );
     for (const target of inTurn(targets, round)) {
       if (!ONLY.has(target.key)) continue;
       const warmed = await warm(target.url, target.headers);
@@ -550,6 +620,16 @@ async function main(): Promise<void> {
       const halfTargets = ['direct', 'bare', 'portcullis', 'variant']
         .filter((key) => key !== 'variant' || ONLY.has(key))
         .map(targetNamed);
+      // The peak rounds' last processes serve the first half-load round. A new one gets the peak
+      // runs' warm-up first: the fixed-rate driver's own 2 s leave its code cold (p99s of 100 ms+).
+      const restarted = await freshen(
+        round,
+        halfTargets.map((target) => target.key),
+      );
+      for (const target of restarted) {
+        const warmed = await warm(target.url, target.headers);
+        if (gatewayKeys.has(target.key)) gatewayRequests += warmed;
+      }
       for (const target of inTurn(halfTargets, round)) {
         const key = target.key;
         const measured: Measured = {
@@ -645,7 +725,7 @@ async function main(): Promise<void> {
 Generated by \`node tools/bench/gateway/run.ts\` on ${new Date().toISOString()} — ${cpus().length} CPU(s)
 (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}, ${LOAD_TOOL} ${CONNECTIONS} connections,
 ${ROUNDS} rounds in which the targets take turns (each row is the median round; the bare proxy and
-Portcullis run last, back to back, swapping order every round), ${DURATION} s
+Portcullis run last, back to back, swapping order every round${FRESH_PROCESSES ? ', each round with both started afresh' : ''}), ${DURATION} s
 per run after a 3 s warm-up, everything on one machine (load tool, proxies, upstream,
 identity, Redis, Kafka share the cores; 1-minute load average ${loadAtStart.toFixed(1)} when the run
 started, ${loadavg()[0]!.toFixed(1)} at its end). Portcullis over plain HTTP (GATEWAY_PLAIN_HTTP=true, like
