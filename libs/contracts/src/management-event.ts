@@ -7,6 +7,7 @@ export const managementActionSchema = z.enum([
   'user.signed_in',
   'user.sign_in_failed',
   'user.locked_out',
+  'user.device_forgotten',
   'user.signed_out',
   'user.mfa_enabled',
   'user.mfa_disabled',

@@ -79,6 +79,29 @@ export class KnownDevices {
     return { token, expiresAt };
   }
 
+  /** The user's devices still known, most recently used first; never their tokens or hashes. */
+  async list(userId: string, now: Date) {
+    const devices = await this.prisma.signInDevice.findMany({
+      where: { userId, expiresAt: { gt: now } },
+      orderBy: [{ lastSignInAt: 'desc' }, { id: 'desc' }],
+    });
+    return devices.map((device) => ({
+      id: device.id,
+      userAgent: device.userAgent,
+      createdAt: device.createdAt.toISOString(),
+      lastSignInAt: device.lastSignInAt.toISOString(),
+      expiresAt: device.expiresAt.toISOString(),
+      lockedUntil:
+        device.lockedUntil && device.lockedUntil > now ? device.lockedUntil.toISOString() : null,
+    }));
+  }
+
+  /** Forgets one of the user's devices; false when the user has none with this id. */
+  async forget(userId: string, id: string): Promise<boolean> {
+    const { count } = await this.prisma.signInDevice.deleteMany({ where: { id, userId } });
+    return count === 1;
+  }
+
   /** Counts a wrong password from the device; returns when the device is now locked, else null. */
   async recordFailure(device: SignInDevice): Promise<Date | null> {
     const updated = await this.prisma.signInDevice.update({

@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { SessionsController } from '../sessions/sessions.controller.js';
+import { DevicesController } from '../sessions/devices.controller.js';
 import { KnownDevices } from '../sessions/known-devices.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { AccountStatusService } from './account-status.service.js';
@@ -15,7 +16,7 @@ import { UsersService } from './users.service.js';
  */
 @Global()
 @Module({
-  controllers: [UsersController, SessionsController, PasswordsController],
+  controllers: [UsersController, SessionsController, DevicesController, PasswordsController],
   providers: [
     PasswordHasher,
     UsersService,

@@ -214,6 +214,18 @@ describe('management API: role × route matrix', () => {
       expected: forUsers(204),
     },
     {
+      name: 'list my known devices',
+      method: 'GET',
+      path: () => '/v1/me/devices',
+      expected: forUsers(200),
+    },
+    {
+      name: 'forget a device that is not mine',
+      method: 'DELETE',
+      path: () => `/v1/me/devices/${randomUUID()}`,
+      expected: forUsers(404),
+    },
+    {
       name: 'start TOTP enrolment',
       method: 'POST',
       path: () => '/v1/me/mfa/totp',

@@ -160,4 +160,56 @@ describe('known devices: a stranger failing for an e-mail address never locks it
       user.deviceToken,
     );
   });
+
+  it('lists a person’s known devices without tokens, and forgets one on request', async () => {
+    const user = await signUpUser(call, 'devlist');
+    const other = await signUpUser(call, 'devlistother');
+    const second = await signInFrom(call, user.email, user.password);
+    const listed = await call('GET', '/v1/me/devices', { token: user.token });
+    expect(listed.status).toBe(200);
+    expect(listed.body.items).toHaveLength(2);
+    expect(listed.body.items[0]).toEqual({
+      id: expect.any(String),
+      userAgent: expect.any(String),
+      createdAt: expect.any(String),
+      lastSignInAt: expect.any(String),
+      expiresAt: expect.any(String),
+      lockedUntil: null,
+    });
+    const text = JSON.stringify(listed.body);
+    expect(text).not.toContain(user.deviceToken);
+    expect(text).not.toContain(second.deviceToken);
+
+    // Someone else's device is not theirs to forget, nor to know of.
+    // The sign-up's device came first (each sign-in takes an argon2 verification).
+    const firstId = (
+      await prisma.signInDevice.findFirstOrThrow({
+        where: { userId: user.id },
+        orderBy: { createdAt: 'asc' },
+      })
+    ).id;
+    expect((await call('DELETE', `/v1/me/devices/${firstId}`, { token: other.token })).status).toBe(
+      404,
+    );
+    expect((await call('DELETE', '/v1/me/devices/not-a-uuid', { token: user.token })).status).toBe(
+      400,
+    );
+    expect((await call('DELETE', `/v1/me/devices/${firstId}`, { token: user.token })).status).toBe(
+      204,
+    );
+    expect((await call('DELETE', `/v1/me/devices/${firstId}`, { token: user.token })).status).toBe(
+      404,
+    );
+    const after = await call('GET', '/v1/me/devices', { token: user.token });
+    expect(after.body.items.map((item: { id: string }) => item.id)).not.toContain(firstId);
+
+    // A forgotten device is a new device again: a new-device lockout now reaches it.
+    for (let index = 0; index < 5; index += 1) await attempt(user, WRONG);
+    expect((await attempt(user, user.password, user.deviceToken)).status).toBe(401);
+    expect((await attempt(user, user.password, second.deviceToken)).status).toBe(201);
+    const forgotten = await events.waitFor(
+      (event) => event.data.action === 'user.device_forgotten' && event.data.actor.id === user.id,
+    );
+    expect(forgotten[0]!.data.details).toEqual({ deviceId: firstId });
+  });
 });

@@ -1,0 +1,59 @@
+import { Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe } from '@nestjs/common';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { problems } from '@portcullis/nest-service';
+import { ManagementEvents } from '../audit-trail/management-events.js';
+import { CurrentUser, Protected, type UserPrincipal } from '../auth/index.js';
+import { actorOf, CurrentRequestMeta, type RequestMeta } from '../auth/request-meta.js';
+import { ApiProblems } from '../auth/zod-openapi.js';
+import { KnownDevices } from './known-devices.js';
+
+/** The signed-in person's known sign-in devices (see KnownDevices). */
+@ApiTags('sessions')
+@Controller('v1/me/devices')
+export class DevicesController {
+  constructor(
+    private readonly devices: KnownDevices,
+    private readonly events: ManagementEvents,
+  ) {}
+
+  @Get()
+  @Protected({ roles: ['developer'] })
+  @ApiOperation({
+    summary: 'My known sign-in devices',
+    description:
+      'Browsers and clients that signed in with the right password and send their device token back: wrong passwords from one lock out that device alone, and a lockout of new devices does not reach them. Never includes a token.',
+  })
+  @ApiResponse({
+    status: 200,
+    description:
+      '`{ items: [{ id, userAgent, createdAt, lastSignInAt, expiresAt, lockedUntil }] }`',
+  })
+  @ApiProblems(401, 403)
+  async list(@CurrentUser() user: UserPrincipal) {
+    return { items: await this.devices.list(user.userId, new Date()) };
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @Protected({ roles: ['developer'] })
+  @ApiOperation({
+    summary: 'Forget a known device',
+    description: 'Its token then counts as a new device: new-device lockouts apply to it again.',
+  })
+  @ApiProblems(400, 401, 403, 404)
+  async forget(
+    @CurrentUser() user: UserPrincipal,
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @CurrentRequestMeta() meta: RequestMeta,
+  ): Promise<void> {
+    if (!(await this.devices.forget(user.userId, id))) throw problems.notFound('The device');
+    this.events.publish({
+      action: 'user.device_forgotten',
+      outcome: 'success',
+      actor: actorOf(user),
+      target: { type: 'user', id: user.userId },
+      ...meta,
+      details: { deviceId: id },
+    });
+  }
+}
