@@ -89,6 +89,8 @@ const IDENTITY: Record<string, ServiceExpectation> = {
       'POST /v1/users/{id}/disable',
       'POST /v1/users/{id}/enable',
       'POST /v1/me/mfa/recovery-codes',
+      'GET /v1/me/devices',
+      'DELETE /v1/me/devices/{id}',
       'GET /v1/notifications',
       'POST /v1/notifications/read-all',
       'POST /v1/notifications/{id}/read',
