@@ -1,9 +1,7 @@
 import { Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { problems } from '@portcullis/nest-service';
-import { ManagementEvents } from '../audit-trail/management-events.js';
 import { CurrentUser, Protected, type UserPrincipal } from '../auth/index.js';
-import { actorOf, CurrentRequestMeta, type RequestMeta } from '../auth/request-meta.js';
+import { CurrentRequestMeta, type RequestMeta } from '../auth/request-meta.js';
 import { ApiProblems } from '../auth/zod-openapi.js';
 import { KnownDevices } from './known-devices.js';
 
@@ -11,10 +9,7 @@ import { KnownDevices } from './known-devices.js';
 @ApiTags('sessions')
 @Controller('v1/me/devices')
 export class DevicesController {
-  constructor(
-    private readonly devices: KnownDevices,
-    private readonly events: ManagementEvents,
-  ) {}
+  constructor(private readonly devices: KnownDevices) {}
 
   @Get()
   @Protected({ roles: ['developer'] })
@@ -46,14 +41,6 @@ export class DevicesController {
     @Param('id', new ParseUUIDPipe()) id: string,
     @CurrentRequestMeta() meta: RequestMeta,
   ): Promise<void> {
-    if (!(await this.devices.forget(user.userId, id))) throw problems.notFound('The device');
-    this.events.publish({
-      action: 'user.device_forgotten',
-      outcome: 'success',
-      actor: actorOf(user),
-      target: { type: 'user', id: user.userId },
-      ...meta,
-      details: { deviceId: id },
-    });
+    await this.devices.forget(user, id, meta);
   }
 }

@@ -1,7 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { decodeHashKey, generateOpaqueToken, keyedHash } from '@portcullis/crypto';
 import type { PrismaClient, SignInDevice } from '@portcullis/db';
-import { CONFIG, PRISMA } from '@portcullis/nest-service';
+import { CONFIG, PRISMA, problems } from '@portcullis/nest-service';
+import { ManagementEvents } from '../audit-trail/management-events.js';
+import type { UserPrincipal } from '../auth/index.js';
+import { actorOf, type RequestMeta } from '../auth/request-meta.js';
 import type { IdentityConfig } from '../config.js';
 import { LOCKOUT_MS, MAX_FAILED_SIGN_INS } from './sign-in-policy.js';
 
@@ -27,6 +30,7 @@ export class KnownDevices {
   constructor(
     @Inject(PRISMA) private readonly prisma: PrismaClient,
     @Inject(CONFIG) config: IdentityConfig,
+    private readonly events: ManagementEvents,
   ) {
     this.hashKey = decodeHashKey(config.CREDENTIAL_HASH_KEY);
     this.ttlMs = config.SIGN_IN_DEVICE_TTL_DAYS * 24 * 3600 * 1000;
@@ -96,10 +100,20 @@ export class KnownDevices {
     }));
   }
 
-  /** Forgets one of the user's devices; false when the user has none with this id. */
-  async forget(userId: string, id: string): Promise<boolean> {
-    const { count } = await this.prisma.signInDevice.deleteMany({ where: { id, userId } });
-    return count === 1;
+  /** Forgets one of the person's devices (404 when they have none with this id), audited. */
+  async forget(principal: UserPrincipal, id: string, meta: RequestMeta): Promise<void> {
+    const { count } = await this.prisma.signInDevice.deleteMany({
+      where: { id, userId: principal.userId },
+    });
+    if (count !== 1) throw problems.notFound('The device');
+    this.events.publish({
+      action: 'user.device_forgotten',
+      outcome: 'success',
+      actor: actorOf(principal),
+      target: { type: 'user', id: principal.userId },
+      ...meta,
+      details: { deviceId: id },
+    });
   }
 
   /** Counts a wrong password from the device; returns when the device is now locked, else null. */

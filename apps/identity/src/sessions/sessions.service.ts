@@ -120,24 +120,9 @@ export class SessionsService {
     meta: RequestMeta,
   ): Promise<void> {
     this.failed(user, user.email, 'wrong_password', meta, device !== null);
-    let lockedUntil: Date | null;
-    if (device) {
-      lockedUntil = await this.devices.recordFailure(device);
-    } else {
-      const updated = await this.prisma.user.update({
-        where: { id: user.id },
-        data: { newDeviceFailedSignIns: { increment: 1 } },
-        select: { newDeviceFailedSignIns: true },
-      });
-      lockedUntil = null;
-      if (updated.newDeviceFailedSignIns >= MAX_FAILED_SIGN_INS) {
-        lockedUntil = new Date(Date.now() + LOCKOUT_MS);
-        await this.prisma.user.update({
-          where: { id: user.id },
-          data: { newDeviceFailedSignIns: 0, newDevicesLockedUntil: lockedUntil },
-        });
-      }
-    }
+    const lockedUntil = device
+      ? await this.devices.recordFailure(device)
+      : await this.countUserFailure(user.id, 'new_devices');
     if (!lockedUntil) return;
     this.lockedOut(user, meta, lockedUntil, 'wrong_password', {
       scope: device ? 'device' : 'new_devices',
@@ -154,20 +139,39 @@ export class SessionsService {
     reason: string,
     meta: RequestMeta,
   ): Promise<boolean> {
-    const updated = await this.prisma.user.update({
-      where: { id: user.id },
-      data: { failedSignIns: { increment: 1 } },
-      select: { failedSignIns: true },
-    });
+    const lockedUntil = await this.countUserFailure(user.id, 'account');
     this.failed(user, user.email, reason, meta);
-    if (updated.failedSignIns < MAX_FAILED_SIGN_INS) return false;
-    const lockedUntil = new Date(Date.now() + LOCKOUT_MS);
-    await this.prisma.user.update({
-      where: { id: user.id },
-      data: { failedSignIns: 0, lockedUntil },
-    });
+    if (!lockedUntil) return false;
     this.lockedOut(user, meta, lockedUntil, reason, { scope: 'account' });
     return true;
+  }
+
+  /**
+   * One more failure on the account's counter or the new devices'; the fifth in a row starts the
+   * count afresh and sets that lock, whose end is returned (else null).
+   */
+  private async countUserFailure(
+    userId: string,
+    scope: 'account' | 'new_devices',
+  ): Promise<Date | null> {
+    const account = scope === 'account';
+    const counts = await this.prisma.user.update({
+      where: { id: userId },
+      data: account
+        ? { failedSignIns: { increment: 1 } }
+        : { newDeviceFailedSignIns: { increment: 1 } },
+      select: { failedSignIns: true, newDeviceFailedSignIns: true },
+    });
+    const failures = account ? counts.failedSignIns : counts.newDeviceFailedSignIns;
+    if (failures < MAX_FAILED_SIGN_INS) return null;
+    const lockedUntil = new Date(Date.now() + LOCKOUT_MS);
+    await this.prisma.user.update({
+      where: { id: userId },
+      data: account
+        ? { failedSignIns: 0, lockedUntil }
+        : { newDeviceFailedSignIns: 0, newDevicesLockedUntil: lockedUntil },
+    });
+    return lockedUntil;
   }
 
   /** `user.locked_out`, saying which lock (`scope`: account, new_devices or device). */
