@@ -22,6 +22,22 @@ const LEASE_MS = 60_000;
 const BATCH = 20;
 const PURGE_EVERY_MS = 10 * 60_000;
 
+/**
+ * What team members see (`lastError` of the endpoint and the delivery) when the destination was
+ * refused or its host does not resolve. Both read the same on purpose: the host is the team's to
+ * choose (and to re-point after registration), so telling "resolves to 10.1.2.3, a private
+ * address" from "does not resolve" would let anyone who owns a team map internal DNS names and
+ * addresses. The precise reason goes to identity's log only. Other failures (connection refused,
+ * timeouts, HTTP statuses) are about the public destination the team registered and stay as is.
+ */
+export const DESTINATION_NOT_ALLOWED =
+  'destination not allowed: the host must resolve to public addresses only';
+
+/** DNS failures of the socket's lookup: reported to team members as DESTINATION_NOT_ALLOWED. */
+function isDnsFailure(code: string | undefined): boolean {
+  return code === 'ENOTFOUND' || code === 'ENODATA' || (code?.startsWith('EAI_') ?? false);
+}
+
 interface ClaimedRow {
   id: string;
   endpoint_id: string;
@@ -31,11 +47,14 @@ interface ClaimedRow {
   attempts: number;
   url: string;
   secret_encrypted: string;
+  team_id: string | null;
 }
 
 interface Outcome {
   statusCode: number | null;
   error: string | null;
+  /** The precise reason, for the log only, when `error` (which team members see) hides it. */
+  detail?: string;
   /** The destination is not allowed: give up at once. */
   refused: boolean;
 }
@@ -129,14 +148,19 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
         FROM due, identity.webhook_endpoints e
        WHERE d.id = due.id AND e.id = d.endpoint_id
       RETURNING d.id, d.endpoint_id, d.event_id, d.event_type, d.payload, d.attempts,
-                e.url, e.secret_encrypted`;
+                e.url, e.secret_encrypted, e.team_id`;
   }
 
   private async attempt(row: ClaimedRow): Promise<void> {
     const outcome = await this.send(row);
     const now = new Date();
     const giveUp = outcome.refused || row.attempts >= this.config.WEBHOOK_MAX_ATTEMPTS;
-    const context = { webhookId: row.endpoint_id, type: row.event_type, attempt: row.attempts };
+    const context = {
+      webhookId: row.endpoint_id,
+      teamId: row.team_id,
+      type: row.event_type,
+      attempt: row.attempts,
+    };
     if (outcome.error === null) {
       await this.prisma.webhookDelivery.update({
         where: { id: row.id },
@@ -162,9 +186,9 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
           lastError: outcome.error.slice(0, 300),
         },
       });
-      if (giveUp)
-        this.logger.warn({ ...context, error: outcome.error }, 'webhook delivery gave up');
-      else this.logger.debug({ ...context, error: outcome.error, retryIn }, 'webhook retry');
+      const logged = { ...context, error: outcome.error, detail: outcome.detail };
+      if (giveUp) this.logger.warn(logged, 'webhook delivery gave up');
+      else this.logger.debug({ ...logged, retryIn }, 'webhook retry');
     }
     await this.prisma.webhookEndpoint
       .updateMany({
@@ -188,7 +212,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
     const host = hostOf(url);
     const literal = isIP(host) === 0 ? null : this.guard.refusal(host, host);
     if (literal) {
-      return { statusCode: null, error: `destination not allowed: ${literal}`, refused: true };
+      return { statusCode: null, error: DESTINATION_NOT_ALLOWED, detail: literal, refused: true };
     }
     const body = JSON.stringify(row.payload);
     try {
@@ -217,7 +241,13 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
     } catch (error) {
       const code = (error as { code?: string }).code;
       if (code === 'EDESTINATIONNOTALLOWED') {
-        return { statusCode: null, error: (error as Error).message, refused: true };
+        const detail = `${host}: ${(error as Error).message}`;
+        return { statusCode: null, error: DESTINATION_NOT_ALLOWED, detail, refused: true };
+      }
+      if (isDnsFailure(code)) {
+        // Retried (DNS may be down a while), yet worded as a refusal: see DESTINATION_NOT_ALLOWED.
+        const detail = `${host} does not resolve (${code})`;
+        return { statusCode: null, error: DESTINATION_NOT_ALLOWED, detail, refused: false };
       }
       return { statusCode: null, error: code ?? 'delivery failed', refused: false };
     }

@@ -5,7 +5,24 @@ import { CONFIG } from '@portcullis/nest-service';
 import type { IdentityConfig } from '../config.js';
 import { classifyAddress, hostOf } from '../destinations/address-class.js';
 
-export type DestinationCheck = { ok: true; addresses: string[] } | { ok: false; reason: string };
+/**
+ * What a client is told about any refused destination. The same text whether the host does not
+ * resolve, resolves to an internal address or is one: anyone who owns a team can register a
+ * webhook, so a reason naming the address, its class or the DNS error would tell a stranger which
+ * internal host names exist and where they point. The precise reason is logged for operators.
+ */
+export const WEBHOOK_DESTINATION_REFUSED =
+  'The webhook URL must name a host that resolves to public addresses only. An operator can allow an internal destination with WEBHOOK_ALLOWED_PRIVATE_HOSTS.';
+
+export type DestinationCheck =
+  | { ok: true; addresses: string[] }
+  | {
+      ok: false;
+      /** For identity's log only (host, address, its class or the DNS error): never a response. */
+      reason: string;
+      /** For the client: always WEBHOOK_DESTINATION_REFUSED. */
+      message: string;
+    };
 
 type Resolver = (host: string) => Promise<LookupAddress[]>;
 
@@ -47,7 +64,7 @@ export class WebhookUrlGuard {
     this.resolver = resolver;
   }
 
-  /** Null when `host` may be reached at `address`; else why not. */
+  /** Null when `host` may be reached at `address`; else why not (for logs, not for clients). */
   refusal(host: string, address: string): string | null {
     const kind = classifyAddress(address);
     if (kind === null) return null;
@@ -58,7 +75,10 @@ export class WebhookUrlGuard {
     return `${address} is a ${kind} address (allow it with WEBHOOK_ALLOWED_PRIVATE_HOSTS)`;
   }
 
-  /** Resolves the URL's host and checks every address it has now. */
+  /**
+   * Resolves the URL's host and checks every address it has now. A refusal carries the precise
+   * `reason` for the log and the one client `message` for every kind of refusal.
+   */
   async check(url: URL): Promise<DestinationCheck> {
     const host = hostOf(url);
     let addresses: string[];
@@ -68,13 +88,13 @@ export class WebhookUrlGuard {
       try {
         addresses = (await this.resolver(host)).map((entry) => entry.address);
       } catch (error) {
-        return { ok: false, reason: `${host} does not resolve (${codeOf(error)})` };
+        return refused(`${host} does not resolve (${codeOf(error)})`);
       }
-      if (addresses.length === 0) return { ok: false, reason: `${host} does not resolve` };
+      if (addresses.length === 0) return refused(`${host} does not resolve`);
     }
     for (const address of addresses) {
       const refusal = this.refusal(host, address);
-      if (refusal) return { ok: false, reason: refusal };
+      if (refusal) return refused(refusal);
     }
     return { ok: true, addresses };
   }
@@ -108,6 +128,10 @@ export class WebhookUrlGuard {
       (error: NodeJS.ErrnoException) => callback(error, ''),
     );
   };
+}
+
+function refused(reason: string): DestinationCheck {
+  return { ok: false, reason, message: WEBHOOK_DESTINATION_REFUSED };
 }
 
 function codeOf(error: unknown): string {

@@ -2,13 +2,15 @@ import { Inject, Injectable } from '@nestjs/common';
 import { managementActionSchema } from '@portcullis/contracts';
 import { randomBase62 } from '@portcullis/crypto';
 import type { PrismaClient, WebhookEndpoint } from '@portcullis/db';
-import { CONFIG, PRISMA, problems } from '@portcullis/nest-service';
+import { CONFIG, LOGGER, PRISMA, problems } from '@portcullis/nest-service';
+import type { Logger } from 'pino';
 import { z } from 'zod';
 import { ManagementEvents } from '../audit-trail/management-events.js';
 import type { UserPrincipal } from '../auth/index.js';
 import { actorOf, type RequestMeta } from '../auth/request-meta.js';
 import { SecretBox } from '../auth/secret-box.js';
 import type { IdentityConfig } from '../config.js';
+import { hostOf } from '../destinations/address-class.js';
 import { TeamAccess } from '../teams/team-access.js';
 import { WEBHOOK_SECRET_PURPOSE } from './webhook-secret.js';
 import { WebhookUrlGuard } from './webhook-url-guard.js';
@@ -70,6 +72,7 @@ export class WebhooksService {
   constructor(
     @Inject(PRISMA) private readonly prisma: PrismaClient,
     @Inject(CONFIG) config: IdentityConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
     private readonly teams: TeamAccess,
     private readonly guard: WebhookUrlGuard,
     private readonly events: ManagementEvents,
@@ -86,8 +89,18 @@ export class WebhooksService {
         `A team may have ${MAX_WEBHOOKS_PER_TEAM} webhooks at most; remove one it no longer needs first.`,
       );
     }
-    const destination = await this.guard.check(new URL(input.url));
-    if (!destination.ok) throw problems.validation([{ path: 'url', message: destination.reason }]);
+    const url = new URL(input.url);
+    const destination = await this.guard.check(url);
+    if (!destination.ok) {
+      // The client gets one text for every refusal (no address, class or DNS error: that would
+      // map internal DNS for anyone who owns a team); operators get the precise reason here. The
+      // host only: a webhook URL's path and query often hold the receiver's own secret.
+      this.logger.info(
+        { teamId, userId: user.userId, host: hostOf(url), reason: destination.reason },
+        'webhook destination refused',
+      );
+      throw problems.validation([{ path: 'url', message: destination.message }]);
+    }
     const secret = `whsec_${randomBase62(43)}`;
     const endpoint = await this.prisma.webhookEndpoint.create({
       data: {

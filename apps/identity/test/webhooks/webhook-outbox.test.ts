@@ -1,14 +1,23 @@
+import { lookup as dnsLookup } from 'node:dns/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError } from '@portcullis/config';
 import { newEventId } from '@portcullis/contracts';
 import type { PrismaClient } from '@portcullis/db';
+import { LOGGER } from '@portcullis/nest-service';
+import type { Logger } from 'pino';
 import { Agent, request } from 'undici';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadIdentityConfig, type IdentityConfig } from '../../src/config.js';
-import { retryDelayMs } from '../../src/webhooks/webhook-delivery-worker.js';
+import {
+  DESTINATION_NOT_ALLOWED,
+  retryDelayMs,
+} from '../../src/webhooks/webhook-delivery-worker.js';
 import { classifyAddress } from '../../src/destinations/address-class.js';
-import { WebhookUrlGuard } from '../../src/webhooks/webhook-url-guard.js';
+import {
+  WEBHOOK_DESTINATION_REFUSED,
+  WebhookUrlGuard,
+} from '../../src/webhooks/webhook-url-guard.js';
 import { startIdentity, type IdentityTestApp } from '../support/identity-test-app.js';
 import {
   caller,
@@ -82,9 +91,11 @@ describe('webhook destinations (SSRF guard)', () => {
     production.useResolver(async () => {
       throw Object.assign(new Error('nope'), { code: 'ENOTFOUND' });
     });
+    // The precise reason is for identity's log; clients get the same message for every refusal.
     expect(await production.check(new URL('https://gone.example/'))).toEqual({
       ok: false,
       reason: 'gone.example does not resolve (ENOTFOUND)',
+      message: WEBHOOK_DESTINATION_REFUSED,
     });
     expect(await production.check(new URL('http://[::ffff:a00:1]/'))).toMatchObject({
       ok: false,
@@ -220,7 +231,7 @@ describe('webhook outbox', () => {
     ]) {
       const response = await register(url);
       expect(response.status, url).toBe(400);
-      expect(response.body.errors[0].path).toBe('url');
+      expect(response.body.errors).toEqual([{ path: 'url', message: WEBHOOK_DESTINATION_REFUSED }]);
     }
     // Loopback is fine under NODE_ENV=test (local demos).
     expect((await register(receiverUrl)).status).toBe(201);
@@ -298,7 +309,112 @@ describe('webhook outbox', () => {
     await createApplication(call, owner.token, teamId);
     const failed = await waitForStatus(hook.id, 'failed');
     expect(failed.attempts).toBe(1);
-    expect(failed.lastError).toMatch(/destination not allowed: 169\.254\.169\.254 is a metadata/);
+    // Team members read this: it names neither the address nor its kind.
+    expect(failed.lastError).toBe(DESTINATION_NOT_ALLOWED);
+    expect(failed.lastError).not.toMatch(/169\.254|metadata/);
+  });
+
+  describe('without telling a team which internal names exist or where they point', () => {
+    /** Host names this suite's DNS answers itself; everything else goes to the system resolver. */
+    const dns = new Map<string, string | Error>();
+    let guard: WebhookUrlGuard;
+    let logger: Logger;
+
+    beforeAll(() => {
+      guard = identity.app.get(WebhookUrlGuard);
+      logger = identity.app.get<Logger>(LOGGER);
+      guard.useResolver(async (host) => {
+        const answer = dns.get(host);
+        if (answer instanceof Error) throw answer;
+        if (answer !== undefined) return [{ address: answer, family: 4 }];
+        return dnsLookup(host, { all: true, verbatim: true });
+      });
+    });
+    afterEach(() => {
+      dns.clear();
+      vi.restoreAllMocks();
+    });
+    afterAll(() => guard.useResolver((host) => dnsLookup(host, { all: true, verbatim: true })));
+
+    const notFound = () => Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' });
+
+    it('refuses an unknown host and an internal one with the same words', async () => {
+      const info = vi.spyOn(logger, 'info');
+      dns.set('missing.corp.example', notFound());
+      dns.set('db.corp.example', '10.1.2.3');
+      const missing = await register('https://missing.corp.example/hook');
+      const internal = await register('https://db.corp.example/hook');
+      const literal = await register('http://10.1.2.3/hook');
+      for (const response of [missing, internal, literal]) {
+        expect(response.status).toBe(400);
+        expect(response.body.errors).toEqual([
+          { path: 'url', message: WEBHOOK_DESTINATION_REFUSED },
+        ]);
+        expect(response.body.detail).toBe(missing.body.detail);
+        expect(JSON.stringify(response.body)).not.toMatch(/10\.1\.2\.3|ENOTFOUND|private/);
+      }
+      // Operators still learn exactly why, from identity's log.
+      expect(info).toHaveBeenCalledWith(
+        expect.objectContaining({
+          teamId,
+          host: 'missing.corp.example',
+          reason: 'missing.corp.example does not resolve (ENOTFOUND)',
+        }),
+        'webhook destination refused',
+      );
+      expect(info).toHaveBeenCalledWith(
+        expect.objectContaining({
+          teamId,
+          host: 'db.corp.example',
+          reason: expect.stringMatching(/^10\.1\.2\.3 is a private address/),
+        }),
+        'webhook destination refused',
+      );
+    });
+
+    it('keeps the address out of lastError when a name is re-pointed inside', async () => {
+      const warn = vi.spyOn(logger, 'warn');
+      const port = (receiver.address() as AddressInfo).port;
+      dns.set('rebind.hooks.example', '127.0.0.1');
+      const hook = await register(`http://rebind.hooks.example:${port}/hooks`);
+      expect(hook.status).toBe(201);
+      // After registration the name comes to point at an internal address (DNS rebinding).
+      dns.set('rebind.hooks.example', '10.1.2.3');
+      await createApplication(call, owner.token, teamId);
+      const failed = await waitForStatus(hook.body.id, 'failed');
+      expect(failed).toMatchObject({ attempts: 1, lastError: DESTINATION_NOT_ALLOWED });
+      const listed = await call('GET', `/v1/teams/${teamId}/webhooks`, { token: owner.token });
+      expect(listed.body.items[0].lastError).toBe(DESTINATION_NOT_ALLOWED);
+      expect(JSON.stringify(listed.body)).not.toMatch(/10\.1\.2\.3|private/);
+      expect(warn).toHaveBeenCalledWith(
+        expect.objectContaining({
+          webhookId: hook.body.id,
+          teamId,
+          detail: expect.stringMatching(/10\.1\.2\.3 is a private address/),
+        }),
+        'webhook delivery gave up',
+      );
+    });
+
+    it('reports a name that stopped resolving like a refused one, and retries it', async () => {
+      const port = (receiver.address() as AddressInfo).port;
+      dns.set('fading.hooks.example', '127.0.0.1');
+      const hook = await register(`http://fading.hooks.example:${port}/hooks`);
+      expect(hook.status).toBe(201);
+      dns.set('fading.hooks.example', notFound());
+      await createApplication(call, owner.token, teamId);
+      const deadline = Date.now() + 10_000;
+      let pending = (await deliveriesOf(hook.body.id))[0];
+      while (!pending?.lastError && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        pending = (await deliveriesOf(hook.body.id))[0];
+      }
+      expect(pending).toMatchObject({ status: 'pending', lastError: DESTINATION_NOT_ALLOWED });
+      const removed = await call('DELETE', `/v1/teams/${teamId}/webhooks/${hook.body.id}`, {
+        token: owner.token,
+      });
+      expect(removed.status).toBe(204);
+    });
   });
 
   it('keeps pending deliveries across a restart', async () => {
