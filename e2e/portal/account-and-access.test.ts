@@ -81,7 +81,11 @@ describe('portal: account security and access management', () => {
   }
 
   beforeAll(async () => {
-    identity = await startIdentityProcess('portal-access-identity');
+    // The portal stands behind one proxy (the tests' browsers play it) and identity believes the
+    // portal's X-Forwarded-For: sessions record the visitor's address and browser.
+    identity = await startIdentityProcess('portal-access-identity', {
+      TRUSTED_PROXIES: '127.0.0.1,::1',
+    });
     const auditPort = await freePort();
     audit = startApp(
       'audit',
@@ -103,6 +107,7 @@ describe('portal: account security and access management', () => {
       IDENTITY_URL: identity.url,
       AUDIT_URL: audit.url,
       PORTAL_SERVICE_TOKEN: DEV_PORTAL_TOKEN,
+      PORTAL_TRUSTED_PROXY_HOPS: '1',
     });
     api = await fixtures.api({
       upstreamUrl: 'http://127.0.0.1:9/unused',
@@ -644,6 +649,64 @@ describe('portal: account security and access management', () => {
     await kim.page.getByRole('button', { name: 'Sign in' }).click();
     await kim.page.getByRole('button', { name: 'Sign out' }).waitFor();
     await kim.context.close();
+  });
+
+  it('lists the browsers someone signed in from, records where they were, and forgets a lost one, signing it out', async () => {
+    const owner = { name: `Lou Laptop ${suffix}`, email: `lou-${suffix}@example.test` };
+    const userId = await signUpThroughApi(owner);
+    // The laptop comes through the proxy in front of the portal, which names its address.
+    const laptop = await newPerson(browser, portal.url);
+    await laptop.context.setExtraHTTPHeaders({ 'x-forwarded-for': '203.0.113.7' });
+    await laptop.page.goto('/sign-in');
+    await laptop.page.getByLabel('Email').fill(owner.email);
+    await laptop.page.getByLabel('Password').fill(password);
+    await laptop.page.getByRole('button', { name: 'Sign in' }).click();
+    await laptop.page.getByRole('button', { name: 'Sign out' }).waitFor();
+    const lost = await signIn(owner.email);
+    await lost.page.getByRole('button', { name: 'Sign out' }).waitFor();
+
+    // identity recorded the people's browser and the laptop's address, not the portal's.
+    const sessions = await fixtures.prisma.session.findMany({
+      where: { userId },
+      orderBy: { createdAt: 'asc' },
+    });
+    expect(sessions).toHaveLength(2);
+    expect(sessions[0]).toMatchObject({ ip: '203.0.113.7' });
+    expect(sessions[0]!.userAgent).toMatch(/HeadlessChrome/);
+    expect(sessions[1]!.ip).not.toBe('203.0.113.7');
+
+    await laptop.page.goto('/account');
+    const devices = laptop.page.getByRole('region', { name: 'Signed-in devices' });
+    const rows = devices.getByRole('row').filter({ has: laptop.page.getByRole('button') });
+    await expect.poll(() => rows.count()).toBe(2);
+    const thisBrowser = rows.filter({ hasText: 'This browser' });
+    await expect.poll(() => thisBrowser.count()).toBe(1);
+    expect(await thisBrowser.textContent()).toContain('Headless Chrome on Linux');
+    expect(await devices.textContent()).not.toMatch(/pcl_dev_/);
+
+    // The other browser is lost: forgetting it ends its session there.
+    await rows
+      .filter({ hasNotText: 'This browser' })
+      .getByRole('button', { name: 'Forget' })
+      .click();
+    await laptop.page
+      .getByRole('status')
+      .getByText(/Device forgotten/)
+      .waitFor();
+    await expect.poll(() => rows.count()).toBe(1);
+    await lost.page.goto('/account');
+    await lost.page.getByRole('heading', { name: 'Sign in to Portcullis' }).waitFor();
+    await lost.context.close();
+    expect(
+      await fixtures.prisma.session.count({ where: { userId, revokedAt: { not: null } } }),
+    ).toBe(1);
+
+    // Forgetting this browser signs it out too.
+    await rows.getByRole('button', { name: 'Forget this browser' }).click();
+    await laptop.page.getByText('This browser is forgotten and signed out.').waitFor();
+    expect(await fixtures.prisma.signInDevice.count({ where: { userId } })).toBe(0);
+    expect(await fixtures.prisma.session.count({ where: { userId, revokedAt: null } })).toBe(0);
+    await laptop.context.close();
   });
 
   it('lets security add a SIEM sink and shows its status', async () => {

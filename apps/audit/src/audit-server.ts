@@ -14,6 +14,7 @@ export async function runAuditServer(
     logger,
     host: config.HOST,
     port: config.AUDIT_PORT,
+    trustProxy: config.TRUSTED_PROXIES,
     openapi: {
       title: 'Portcullis audit',
       description: 'Audit store, search, SIEM export and anomaly alerts.',

@@ -6,6 +6,7 @@ import {
   positiveIntVar,
   serviceEnv,
   servicePorts,
+  trustedProxiesVar,
   urlVar,
 } from '@portcullis/config';
 import { TOPICS } from '@portcullis/contracts';
@@ -19,6 +20,8 @@ export const auditEnv = {
   ...databaseEnv,
   ...kafkaEnv,
   AUDIT_PORT: servicePorts.AUDIT_PORT,
+  /** Proxies whose X-Forwarded-For names the client (the portal, a load balancer); none by default. */
+  TRUSTED_PROXIES: trustedProxiesVar(),
   /** Consumer group of the audit store: every replica joins it and they share the partitions. */
   AUDIT_CONSUMER_GROUP: z.string().min(1).default('audit-store'),
   /** Set to false on replicas that only serve queries. */

@@ -2,6 +2,7 @@ import {
   booleanVar,
   ConfigError,
   databaseEnv,
+  isAddressOrRange,
   kafkaEnv,
   loadConfig,
   positiveIntVar,
@@ -9,6 +10,7 @@ import {
   secretVar,
   serviceEnv,
   servicePorts,
+  trustedProxiesVar,
   urlVar,
 } from '@portcullis/config';
 import { isIP } from 'node:net';
@@ -26,6 +28,8 @@ export const identityEnv = {
   ...kafkaEnv,
   ...redisEnv,
   IDENTITY_PORT: servicePorts.IDENTITY_PORT,
+  /** Proxies whose X-Forwarded-For names the client (the portal, a load balancer); none by default. */
+  TRUSTED_PROXIES: trustedProxiesVar(),
   /** The `iss` of every token and the base of the metadata document's URLs. */
   IDENTITY_ISSUER: urlVar('http://127.0.0.1:3001', ['http', 'https']),
   /** base64 of 32+ random bytes: encrypts signing keys and TOTP secrets at rest. */
@@ -131,17 +135,9 @@ export const identityEnv = {
 };
 
 function isHostOrRange(entry: string): boolean {
-  const [address, prefix, ...rest] = entry.split('/');
-  if (rest.length > 0 || !address) return false;
-  if (prefix !== undefined) {
-    const family = isIP(address);
-    return family !== 0 && /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
-  }
-  return (
-    isIP(address) !== 0 ||
-    /^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*\.?$/.test(
-      address,
-    )
+  if (entry.includes('/') || isIP(entry) !== 0) return isAddressOrRange(entry);
+  return /^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*\.?$/.test(
+    entry,
   );
 }
 

@@ -12,6 +12,7 @@ export function identityServiceOptions(config: IdentityConfig, logger: Logger): 
     logger,
     host: config.HOST,
     port: config.IDENTITY_PORT,
+    trustProxy: config.TRUSTED_PROXIES,
     interceptRequests: (app) => app.get(TokenFastPath).intercept,
     openapi: {
       title: 'Portcullis identity',

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /** A TCP port, with a default. */
@@ -68,4 +69,36 @@ export function secretVar(minLength: number, developmentDefault?: string) {
       `must be at least ${minLength} characters (generate one with: openssl rand -base64 32)`,
     );
   return developmentDefault === undefined ? schema : schema.default(developmentDefault);
+}
+
+/** An IP address or a CIDR range (`10.0.0.0/8`, `fd00::/8`). */
+export function isAddressOrRange(entry: string): boolean {
+  const [address, prefix, ...rest] = entry.split('/');
+  if (rest.length > 0 || !address) return false;
+  const family = isIP(address);
+  if (family === 0) return false;
+  return (
+    prefix === undefined ||
+    (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128))
+  );
+}
+
+/**
+ * The proxies (addresses or CIDR ranges, comma-separated) whose `X-Forwarded-For` a service
+ * believes: the portal forwards its visitors' addresses this way. Empty trusts nobody, and the
+ * socket's address is what the audit trail records.
+ */
+export function trustedProxiesVar(defaultValue = '') {
+  return z
+    .string()
+    .default(defaultValue)
+    .transform((value) =>
+      value
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter(Boolean),
+    )
+    .refine((entries) => entries.every(isAddressOrRange), {
+      error: 'must be comma-separated IP addresses or CIDR ranges',
+    });
 }

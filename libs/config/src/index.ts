@@ -2,10 +2,12 @@ export { ConfigError, loadConfig } from './load-config.js';
 export {
   booleanVar,
   hostPortListVar,
+  isAddressOrRange,
   logLevelVar,
   portVar,
   positiveIntVar,
   secretVar,
+  trustedProxiesVar,
   urlVar,
 } from './env-types.js';
 export { databaseEnv, kafkaEnv, redisEnv, serviceEnv, servicePorts } from './common-env.js';

@@ -8,6 +8,7 @@ import {
   loadConfig,
   portVar,
   secretVar,
+  trustedProxiesVar,
 } from '../src/index.js';
 
 describe('loadConfig', () => {
@@ -63,6 +64,19 @@ describe('loadConfig', () => {
       loadConfig({ MASTER_KEY: secretVar(32) }, { MASTER_KEY: secret });
     } catch (error) {
       expect((error as Error).message).not.toContain(secret);
+    }
+  });
+
+  it('reads trusted proxies as addresses and CIDR ranges, refusing host names and bad prefixes', () => {
+    const env = { TRUSTED_PROXIES: trustedProxiesVar() };
+    expect(loadConfig(env, {}).TRUSTED_PROXIES).toEqual([]);
+    expect(
+      loadConfig(env, { TRUSTED_PROXIES: '127.0.0.1, ::1,10.0.0.0/8 , fd00::/8' }).TRUSTED_PROXIES,
+    ).toEqual(['127.0.0.1', '::1', '10.0.0.0/8', 'fd00::/8']);
+    for (const bad of ['portal.internal', '10.0.0.0/33', '::1/129', '10.0.0.1/8/8', '/8']) {
+      expect(() => loadConfig(env, { TRUSTED_PROXIES: bad }), bad).toThrow(
+        /TRUSTED_PROXIES: must be comma-separated IP addresses or CIDR ranges/,
+      );
     }
   });
 });

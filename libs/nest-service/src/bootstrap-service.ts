@@ -28,7 +28,11 @@ export interface ServiceOptions {
   bodyLimit?: number;
   /** Called on the document before it is served, to add what decorators cannot express. */
   extendOpenApi?: (document: OpenAPIObject) => OpenAPIObject;
-  trustProxy?: boolean;
+  /**
+   * Addresses or CIDR ranges of proxies whose X-Forwarded-For is believed (request.ip is then the
+   * client they name); empty or unset trusts none.
+   */
+  trustProxy?: string[];
   /**
    * A hot route served from Node's request listener, before Fastify and Nest (routing, hooks,
    * body parsing) see the request. Built once the application exists, so it can use providers.
@@ -82,7 +86,7 @@ export async function createService(options: ServiceOptions): Promise<NestFastif
         }
       : {}),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
-    trustProxy: options.trustProxy ?? false,
+    trustProxy: options.trustProxy?.length ? options.trustProxy : false,
     genReqId: (request: { headers: IncomingHttpHeaders }) => requestIdFor(request.headers),
     // Errors Fastify's router raises before any route runs (a path parameter over its length
     // limit, an undecodable URL) are problems like every other error, not Fastify's own JSON.

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import proxyAddr from '@fastify/proxy-addr';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   context,
@@ -10,9 +11,10 @@ import {
   type Histogram,
   type Tracer,
 } from '@opentelemetry/api';
-import { LOGGER, requestIdFor } from '@portcullis/nest-service';
+import { CONFIG, LOGGER, requestIdFor } from '@portcullis/nest-service';
 import { getMeter, getTracer } from '@portcullis/telemetry';
 import type { Logger } from 'pino';
+import type { IdentityConfig } from '../config.js';
 import { formParametersFromText, isFormContentType } from './form-parameters.js';
 import { TOKEN_PATH } from './issuer.js';
 import { InvalidRequestError, OAuthError, ServerError } from './oauth-errors.js';
@@ -46,10 +48,20 @@ export class TokenFastPath {
     { unit: 's', description: 'Duration of HTTP server requests.' },
   );
 
+  /** The client's address as Fastify works it out for every other route (TRUSTED_PROXIES). */
+  readonly #clientAddress: (request: IncomingMessage) => string;
+
   constructor(
     private readonly endpoint: TokenEndpoint,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+    @Inject(CONFIG) config: IdentityConfig,
+  ) {
+    const trusted = proxyAddr.compile(config.TRUSTED_PROXIES);
+    this.#clientAddress =
+      config.TRUSTED_PROXIES.length === 0
+        ? (request) => request.socket.remoteAddress ?? ''
+        : (request) => proxyAddr(request, trusted);
+  }
 
   /** Takes `POST /oauth2/token` (returns true); every other request is left to Fastify. */
   readonly intercept = (request: IncomingMessage, response: ServerResponse): boolean => {
@@ -110,7 +122,7 @@ export class TokenFastPath {
       }
       const oauthRequest = {
         headers: request.headers,
-        ip: request.socket.remoteAddress ?? '',
+        ip: this.#clientAddress(request),
         url: request.url ?? TOKEN_PATH,
         socket: request.socket,
       };

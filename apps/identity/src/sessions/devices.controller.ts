@@ -21,19 +21,20 @@ export class DevicesController {
   @ApiResponse({
     status: 200,
     description:
-      '`{ items: [{ id, userAgent, createdAt, lastSignInAt, expiresAt, lockedUntil }] }`',
+      '`{ items: [{ id, current, openSessions, userAgent, createdAt, lastSignInAt, expiresAt, lockedUntil }] }`: `current` marks the device this session signed in from, `openSessions` counts its sessions still open.',
   })
   @ApiProblems(401, 403)
   async list(@CurrentUser() user: UserPrincipal) {
-    return { items: await this.devices.list(user.userId, new Date()) };
+    return { items: await this.devices.list(user, new Date()) };
   }
 
   @Delete(':id')
   @HttpCode(204)
   @Protected({ roles: ['developer'] })
   @ApiOperation({
-    summary: 'Forget a known device',
-    description: 'Its token then counts as a new device: new-device lockouts apply to it again.',
+    summary: 'Forget a known device and sign it out',
+    description:
+      'Ends every session it signed in (this one too, when it is the current device); its token then counts as a new device, so new-device lockouts apply to it again.',
   })
   @ApiProblems(400, 401, 403, 404)
   async forget(

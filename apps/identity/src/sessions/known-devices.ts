@@ -13,6 +13,7 @@ export const DEVICE_TOKEN_PREFIX = 'pcl_dev';
 export const MAX_DEVICES_PER_USER = 20;
 
 export interface DeviceGrant {
+  id: string;
   token: string;
   expiresAt: Date;
 }
@@ -50,8 +51,8 @@ export class KnownDevices {
   async register(userId: string, userAgent: string | null, now: Date): Promise<DeviceGrant> {
     const token = generateOpaqueToken(DEVICE_TOKEN_PREFIX);
     const expiresAt = new Date(now.getTime() + this.ttlMs);
-    await this.prisma.$transaction(async (transaction) => {
-      await transaction.signInDevice.create({
+    const id = await this.prisma.$transaction(async (transaction) => {
+      const created = await transaction.signInDevice.create({
         data: {
           userId,
           tokenHash: keyedHash(token, this.hashKey),
@@ -59,6 +60,7 @@ export class KnownDevices {
           lastSignInAt: now,
           expiresAt,
         },
+        select: { id: true },
       });
       const kept = await transaction.signInDevice.findMany({
         where: { userId, expiresAt: { gt: now } },
@@ -69,8 +71,9 @@ export class KnownDevices {
       await transaction.signInDevice.deleteMany({
         where: { userId, id: { notIn: kept.map((device) => device.id) } },
       });
+      return created.id;
     });
-    return { token, expiresAt };
+    return { id, token, expiresAt };
   }
 
   /** A right password from a known device: its count starts afresh and it is kept longer. */
@@ -80,17 +83,39 @@ export class KnownDevices {
       where: { id: device.id },
       data: { failedSignIns: 0, lockedUntil: null, lastSignInAt: now, expiresAt },
     });
-    return { token, expiresAt };
+    return { id: device.id, token, expiresAt };
   }
 
-  /** The user's devices still known, most recently used first; never their tokens or hashes. */
-  async list(userId: string, now: Date) {
-    const devices = await this.prisma.signInDevice.findMany({
-      where: { userId, expiresAt: { gt: now } },
-      orderBy: [{ lastSignInAt: 'desc' }, { id: 'desc' }],
-    });
+  /**
+   * The person's devices still known, most recently used first, marking the one the asking
+   * session signed in from and counting each one's open sessions; never tokens or hashes.
+   */
+  async list(principal: UserPrincipal, now: Date) {
+    const [devices, current, open] = await Promise.all([
+      this.prisma.signInDevice.findMany({
+        where: { userId: principal.userId, expiresAt: { gt: now } },
+        orderBy: [{ lastSignInAt: 'desc' }, { id: 'desc' }],
+      }),
+      this.prisma.session.findUnique({
+        where: { id: principal.sessionId },
+        select: { deviceId: true },
+      }),
+      this.prisma.session.groupBy({
+        by: ['deviceId'],
+        where: {
+          userId: principal.userId,
+          deviceId: { not: null },
+          revokedAt: null,
+          expiresAt: { gt: now },
+        },
+        _count: { _all: true },
+      }),
+    ]);
+    const openSessions = new Map(open.map((group) => [group.deviceId, group._count._all]));
     return devices.map((device) => ({
       id: device.id,
+      current: device.id === current?.deviceId,
+      openSessions: openSessions.get(device.id) ?? 0,
       userAgent: device.userAgent,
       createdAt: device.createdAt.toISOString(),
       lastSignInAt: device.lastSignInAt.toISOString(),
@@ -100,19 +125,30 @@ export class KnownDevices {
     }));
   }
 
-  /** Forgets one of the person's devices (404 when they have none with this id), audited. */
+  /**
+   * Forgets one of the person's devices and ends the sessions it signed in (a lost laptop is
+   * signed out with it); 404 when they have none with this id. Audited.
+   */
   async forget(principal: UserPrincipal, id: string, meta: RequestMeta): Promise<void> {
-    const { count } = await this.prisma.signInDevice.deleteMany({
-      where: { id, userId: principal.userId },
+    const now = new Date();
+    const sessionsEnded = await this.prisma.$transaction(async (transaction) => {
+      const ended = await transaction.session.updateMany({
+        where: { deviceId: id, userId: principal.userId, revokedAt: null, expiresAt: { gt: now } },
+        data: { revokedAt: now },
+      });
+      const { count } = await transaction.signInDevice.deleteMany({
+        where: { id, userId: principal.userId },
+      });
+      if (count !== 1) throw problems.notFound('The device');
+      return ended.count;
     });
-    if (count !== 1) throw problems.notFound('The device');
     this.events.publish({
       action: 'user.device_forgotten',
       outcome: 'success',
       actor: actorOf(principal),
       target: { type: 'user', id: principal.userId },
       ...meta,
-      details: { deviceId: id },
+      details: { deviceId: id, sessionsEnded },
     });
   }
 

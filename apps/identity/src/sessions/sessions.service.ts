@@ -61,6 +61,10 @@ export class SessionsService {
       throw problems.unauthorized(SIGN_IN_FAILED);
     }
 
+    // The device first: the session records it, so forgetting the device signs the session out.
+    const deviceGrant = device
+      ? await this.devices.signedIn(device, input.deviceToken!, now)
+      : await this.devices.register(user.id, meta.userAgent, now);
     const token = generateOpaqueToken('pcl_sess');
     const expiresAt = new Date(now.getTime() + this.config.SESSION_TTL_SECONDS * 1000);
     const [session] = await this.prisma.$transaction([
@@ -71,6 +75,7 @@ export class SessionsService {
           expiresAt,
           ip: meta.sourceIp,
           userAgent: meta.userAgent,
+          deviceId: deviceGrant.id,
         },
       }),
       this.prisma.user.update({
@@ -85,9 +90,6 @@ export class SessionsService {
         },
       }),
     ]);
-    const deviceGrant = device
-      ? await this.devices.signedIn(device, input.deviceToken!, now)
-      : await this.devices.register(user.id, meta.userAgent, now);
     const privileged =
       user.roleAssignments.some((assignment) => MFA_ROLES.has(assignment.role)) ||
       user.teamMemberships.some((membership) => membership.team._count.ownedApis > 0);

@@ -161,26 +161,10 @@ describe('known devices: a stranger failing for an e-mail address never locks it
     );
   });
 
-  it('lists a person’s known devices without tokens, and forgets one on request', async () => {
+  it('lists a person’s known devices without tokens, marking the asking one, and forgets one on request, signing it out', async () => {
     const user = await signUpUser(call, 'devlist');
     const other = await signUpUser(call, 'devlistother');
     const second = await signInFrom(call, user.email, user.password);
-    const listed = await call('GET', '/v1/me/devices', { token: user.token });
-    expect(listed.status).toBe(200);
-    expect(listed.body.items).toHaveLength(2);
-    expect(listed.body.items[0]).toEqual({
-      id: expect.any(String),
-      userAgent: expect.any(String),
-      createdAt: expect.any(String),
-      lastSignInAt: expect.any(String),
-      expiresAt: expect.any(String),
-      lockedUntil: null,
-    });
-    const text = JSON.stringify(listed.body);
-    expect(text).not.toContain(user.deviceToken);
-    expect(text).not.toContain(second.deviceToken);
-
-    // Someone else's device is not theirs to forget, nor to know of.
     // The sign-up's device came first (each sign-in takes an argon2 verification).
     const firstId = (
       await prisma.signInDevice.findFirstOrThrow({
@@ -188,19 +172,53 @@ describe('known devices: a stranger failing for an e-mail address never locks it
         orderBy: { createdAt: 'asc' },
       })
     ).id;
+    const listed = await call('GET', '/v1/me/devices', { token: user.token });
+    expect(listed.status).toBe(200);
+    expect(listed.body.items).toHaveLength(2);
+    expect(listed.body.items[1]).toEqual({
+      id: firstId,
+      current: true,
+      openSessions: 1,
+      userAgent: expect.any(String),
+      createdAt: expect.any(String),
+      lastSignInAt: expect.any(String),
+      expiresAt: expect.any(String),
+      lockedUntil: null,
+    });
+    expect(listed.body.items[0]).toMatchObject({ current: false, openSessions: 1 });
+    // The same list asked from the other device marks that one instead.
+    const fromSecond = await call('GET', '/v1/me/devices', { token: second.token });
+    expect(
+      fromSecond.body.items.map((item: { id: string; current: boolean }) => [
+        item.id,
+        item.current,
+      ]),
+    ).toEqual([
+      [listed.body.items[0].id, true],
+      [firstId, false],
+    ]);
+    const text = JSON.stringify(listed.body);
+    expect(text).not.toContain(user.deviceToken);
+    expect(text).not.toContain(second.deviceToken);
+
+    // Someone else's device is not theirs to forget, nor to know of.
     expect((await call('DELETE', `/v1/me/devices/${firstId}`, { token: other.token })).status).toBe(
       404,
     );
-    expect((await call('DELETE', '/v1/me/devices/not-a-uuid', { token: user.token })).status).toBe(
-      400,
-    );
-    expect((await call('DELETE', `/v1/me/devices/${firstId}`, { token: user.token })).status).toBe(
-      204,
-    );
-    expect((await call('DELETE', `/v1/me/devices/${firstId}`, { token: user.token })).status).toBe(
-      404,
-    );
-    const after = await call('GET', '/v1/me/devices', { token: user.token });
+    expect((await call('GET', '/v1/me', { token: user.token })).status).toBe(200);
+    expect(
+      (await call('DELETE', '/v1/me/devices/not-a-uuid', { token: second.token })).status,
+    ).toBe(400);
+    // Forgetting the first device from the second one signs the first one out.
+    expect(
+      (await call('DELETE', `/v1/me/devices/${firstId}`, { token: second.token })).status,
+    ).toBe(204);
+    expect((await call('GET', '/v1/me', { token: user.token })).status).toBe(401);
+    expect((await call('GET', '/v1/me', { token: second.token })).status).toBe(200);
+    expect(
+      (await call('DELETE', `/v1/me/devices/${firstId}`, { token: second.token })).status,
+    ).toBe(404);
+    const after = await call('GET', '/v1/me/devices', { token: second.token });
     expect(after.body.items.map((item: { id: string }) => item.id)).not.toContain(firstId);
 
     // A forgotten device is a new device again: a new-device lockout now reaches it.
@@ -210,6 +228,6 @@ describe('known devices: a stranger failing for an e-mail address never locks it
     const forgotten = await events.waitFor(
       (event) => event.data.action === 'user.device_forgotten' && event.data.actor.id === user.id,
     );
-    expect(forgotten[0]!.data.details).toEqual({ deviceId: firstId });
+    expect(forgotten[0]!.data.details).toEqual({ deviceId: firstId, sessionsEnded: 1 });
   });
 });

@@ -4,9 +4,14 @@ import { redirect } from 'next/navigation';
 import { z } from 'zod';
 import type { FormState } from '../forms/form-state';
 import { runAction } from '../forms/run-action';
-import { secondFactorFormSchema, signInFormSchema, signUpFormSchema } from '../forms/schemas';
+import {
+  emptyFormSchema,
+  secondFactorFormSchema,
+  signInFormSchema,
+  signUpFormSchema,
+} from '../forms/schemas';
 import { safeReturnPath } from '../lib/return-path';
-import { identity } from '../server/backend';
+import { apiPath, identity } from '../server/backend';
 import { anyObject, sessionSchema } from '../server/models';
 import { assertCsrf, deviceToken, endSession, mfaSatisfied, startSession } from '../server/session';
 
@@ -86,4 +91,25 @@ export async function signOut(formData: FormData): Promise<void> {
   }
   await endSession();
   redirect('/sign-in?reason=signed-out');
+}
+
+/**
+ * Forgets one of the person's known devices; identity ends the sessions it signed in. Forgetting
+ * this browser ends this session too, so it goes to the sign-in page.
+ */
+export async function forgetDevice(
+  deviceId: string,
+  thisBrowser: boolean,
+  _state: FormState,
+  formData: FormData,
+): Promise<FormState> {
+  const state = await runAction(formData, { schema: emptyFormSchema }, async () => {
+    await identity(apiPath`/v1/me/devices/${deviceId}`, z.unknown(), { method: 'DELETE' });
+  });
+  if (state.status !== 'success') return state;
+  if (thisBrowser) {
+    await endSession();
+    redirect('/sign-in?reason=device-forgotten');
+  }
+  redirect('/account?device=forgotten#devices-title');
 }

@@ -99,8 +99,27 @@ describe('readPortalEnv', () => {
   it('defaults to the local identity and audit ports', () => {
     expect(readPortalEnv({ IDENTITY_URL: '', AUDIT_URL: undefined })).toEqual({
       ok: true,
-      env: { IDENTITY_URL: 'http://127.0.0.1:3001', AUDIT_URL: 'http://127.0.0.1:3002' },
+      env: {
+        IDENTITY_URL: 'http://127.0.0.1:3001',
+        AUDIT_URL: 'http://127.0.0.1:3002',
+        PORTAL_SERVICE_TOKEN: undefined,
+        PORTAL_TRUSTED_PROXY_HOPS: 0,
+      },
     });
+  });
+
+  it('reads how many proxies stand in front of the portal, 0 to 5', () => {
+    expect(readPortalEnv({ PORTAL_TRUSTED_PROXY_HOPS: '2' })).toMatchObject({
+      ok: true,
+      env: { PORTAL_TRUSTED_PROXY_HOPS: 2 },
+    });
+    for (const bad of ['-1', '6', '1.5', 'one']) {
+      const result = readPortalEnv({ PORTAL_TRUSTED_PROXY_HOPS: bad });
+      expect(result.ok, bad).toBe(false);
+      expect(result.ok ? '' : result.problems.join(), bad).toMatch(
+        /PORTAL_TRUSTED_PROXY_HOPS: must be a whole number from 0 to 5/,
+      );
+    }
   });
 
   it('names a bad variable without echoing its value', () => {

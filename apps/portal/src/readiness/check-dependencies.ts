@@ -16,7 +16,9 @@ export interface ReadinessReport {
 export const CHECK_TIMEOUT_MS = 1_500;
 
 /** Asks each service the portal calls for its own liveness endpoint, all at once. */
-export async function checkDependencies(env: PortalEnv): Promise<ReadinessReport> {
+export async function checkDependencies(
+  env: Pick<PortalEnv, 'IDENTITY_URL' | 'AUDIT_URL'>,
+): Promise<ReadinessReport> {
   const targets = {
     identity: healthUrl(env.IDENTITY_URL),
     audit: healthUrl(env.AUDIT_URL),

@@ -18,6 +18,19 @@ const portalEnvSchema = z.object({
     .string()
     .regex(/^pcl_svc_[A-Za-z0-9_-]{24,}$/, 'must be a pcl_svc_ token of 32+ characters')
     .optional(),
+  /**
+   * How many proxies in front of the portal append to X-Forwarded-For (a TLS terminator, a load
+   * balancer). With one or more, the portal passes its visitors' addresses on to identity and
+   * audit, which record them once the portal's address is in their TRUSTED_PROXIES; with 0 it
+   * passes none (a visitor could write the header), and they record the portal's own address.
+   */
+  PORTAL_TRUSTED_PROXY_HOPS: z.coerce
+    .number({ error: 'must be a whole number from 0 to 5' })
+    .int('must be a whole number from 0 to 5')
+    .min(0, 'must be a whole number from 0 to 5')
+    .max(5, 'must be a whole number from 0 to 5')
+    .optional()
+    .transform((value) => value ?? 0),
 });
 
 export type PortalEnv = z.infer<typeof portalEnvSchema>;

@@ -3,6 +3,7 @@ import { redirect } from 'next/navigation';
 import type { z } from 'zod';
 import { toProblem, type Problem } from '../lib/problem';
 import { readPortalEnv } from '../readiness/portal-env';
+import { visitorHeaders } from './client-address';
 import { cookieName, requestOrigin, SESSION_COOKIE } from '../security/session-cookies';
 
 /** A refused or failed call to identity or audit, carrying the service's problem details. */
@@ -37,10 +38,26 @@ export interface BackendRequest {
 
 const DEFAULT_TIMEOUT_MS = 15_000;
 
-function baseUrl(service: Service): string {
+function portalEnv() {
   const config = readPortalEnv();
   if (!config.ok) throw new BackendError({ status: 503, title: 'The portal is misconfigured' });
-  return service === 'identity' ? config.env.IDENTITY_URL : config.env.AUDIT_URL;
+  return config.env;
+}
+
+/** The audit trail records the person's browser (and address), not the portal's. */
+async function currentVisitorHeaders(): Promise<Record<string, string>> {
+  let incoming: Awaited<ReturnType<typeof requestHeaders>>;
+  try {
+    incoming = await requestHeaders();
+  } catch {
+    return {}; // outside a request (scripts, unit tests): nobody to speak for
+  }
+  return visitorHeaders(incoming, portalEnv().PORTAL_TRUSTED_PROXY_HOPS);
+}
+
+function baseUrl(service: Service): string {
+  const env = portalEnv();
+  return service === 'identity' ? env.IDENTITY_URL : env.AUDIT_URL;
 }
 
 export function serviceUrl(service: Service, path: string, query?: BackendRequest['query']): URL {
@@ -59,7 +76,10 @@ export async function backendFetch(
   path: string,
   request: BackendRequest = {},
 ): Promise<Response> {
-  const headers: Record<string, string> = { accept: 'application/json, application/problem+json' };
+  const headers: Record<string, string> = {
+    ...(await currentVisitorHeaders()),
+    accept: 'application/json, application/problem+json',
+  };
   if (request.body !== undefined) headers['content-type'] = 'application/json';
   if (request.authenticated !== false) {
     const token =

@@ -299,6 +299,22 @@ export const userSchema = z.looseObject({
 });
 export type User = z.infer<typeof userSchema>;
 
+/** A browser or client the person signed in from (identity's known devices; never a token). */
+export const knownDeviceSchema = z.looseObject({
+  id,
+  /** The device this session signed in from. */
+  current: z.boolean().default(false),
+  /** Its sessions still open: forgetting it ends them. */
+  openSessions: z.number().int().default(0),
+  userAgent: text,
+  createdAt: when,
+  lastSignInAt: when,
+  expiresAt: when,
+  /** Wrong passwords from it locked it out until then. */
+  lockedUntil: when,
+});
+export type KnownDevice = z.infer<typeof knownDeviceSchema>;
+
 /** identity's answer to disabling or enabling an account. */
 export const accountStatusSchema = z.looseObject({
   id,

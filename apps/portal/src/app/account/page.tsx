@@ -1,10 +1,13 @@
 import type { Metadata } from 'next';
 import { disableTotp } from '../../actions/mfa-actions';
 import { ActionForm } from '../../components/forms/action-form';
+import { KnownDevices } from '../../components/devices/known-devices';
 import { TextField } from '../../components/forms/fields';
 import { RecoveryCodeOption } from '../../components/mfa/recovery-code-option';
 import { RecoveryCodesRenewal, TotpEnrolment } from '../../components/mfa/totp-enrolment';
 import { PageHeader, Section, StatusBadge } from '../../components/ui';
+import { identity } from '../../server/backend';
+import { knownDeviceSchema, listOf } from '../../server/models';
 import { requireViewer } from '../../server/require-viewer';
 import { csrfToken } from '../../server/session';
 
@@ -19,7 +22,11 @@ export default async function AccountPage({
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
   const viewer = await requireViewer('/account');
-  const [csrf, query] = await Promise.all([csrfToken(), searchParams]);
+  const [csrf, query, devices] = await Promise.all([
+    csrfToken(),
+    searchParams,
+    identity('/v1/me/devices', listOf(knownDeviceSchema)),
+  ]);
   const { me } = viewer;
   const totpEnabled = me.mfa?.totpEnabled ?? false;
   const roles = [...new Set(me.roles)];
@@ -27,6 +34,11 @@ export default async function AccountPage({
   return (
     <div className="container page">
       <PageHeader eyebrow="Account" title="Your account" lead="Who you are and how you sign in." />
+      {query.device === 'forgotten' && (
+        <p className="notice" role="status">
+          Device forgotten. Its sessions are over, and its next sign-in counts as a new device.
+        </p>
+      )}
       {query.mfa === 'off' && (
         <p className="notice" role="status">
           Two-factor sign-in is off. Your password alone signs you in now.
@@ -92,6 +104,7 @@ export default async function AccountPage({
           )}
         </Section>
       </div>
+      <KnownDevices devices={devices.items} csrf={csrf} />
     </div>
   );
 }

@@ -12,6 +12,8 @@ export const metadata: Metadata = { title: 'Sign in' };
 const REASONS: Record<string, string> = {
   expired: 'Your session has ended. Please sign in again.',
   'signed-out': 'You are signed out.',
+  'device-forgotten':
+    'This browser is forgotten and signed out. Signing in here again makes it a new device.',
 };
 
 export default async function SignInPage({
