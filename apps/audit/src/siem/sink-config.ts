@@ -54,9 +54,17 @@ export const splunkHecConfigSchema = z.strictObject({
   /**
    * The collector: a base URL (`https://splunk.example.com:8088`, or behind a proxy
    * `https://proxy.example/splunk`), to which `/services/collector/event` is appended, or the full
-   * endpoint (a path ending in `/services/collector` or `/services/collector/event`), used as is.
+   * endpoint (a path ending in `/services/collector`, `/services/collector/event` or
+   * `/services/collector/event/1.0`), used as is. The raw endpoint is refused: the sink sends
+   * event JSON, which the raw endpoint would index as one line of text per batch.
    */
-  url: httpUrl,
+  url: httpUrl.refine(
+    (value) => !/\/services\/collector\/raw(\/1\.0)?\/*$/.test(new URL(value).pathname),
+    {
+      error:
+        'is the raw endpoint (…/services/collector/raw); Portcullis sends HEC event JSON: give the base URL or …/services/collector/event',
+    },
+  ),
   index: z.string().min(1).max(255).optional(),
   source: z.string().min(1).max(255).default('portcullis'),
   sourcetype: z.string().min(1).max(255).default('portcullis:audit'),

@@ -80,14 +80,15 @@ export class SplunkHecSink implements SinkDelivery {
 
 /**
  * The collector endpoint for a configured URL. A path that already names the collector
- * (`…/services/collector` or `…/services/collector/event`) is used as it is; any other path
+ * (`…/services/collector`, `…/services/collector/event` or `…/event/1.0`) is used as it is
+ * (the raw endpoint is refused by the sink's settings); any other path
  * (none, or a reverse proxy's prefix such as `/splunk`) gets `/services/collector/event` appended.
  * The query (e.g. `?channel=…`) is kept.
  */
 export function hecEndpoint(configured: string): string {
   const url = new URL(configured);
   const path = url.pathname.replace(/\/+$/, '');
-  url.pathname = /\/services\/collector(\/event)?$/.test(path)
+  url.pathname = /\/services\/collector(\/event(\/1\.0)?)?$/.test(path)
     ? path
     : `${path}/services/collector/event`;
   url.hash = '';

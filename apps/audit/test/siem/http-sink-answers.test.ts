@@ -148,6 +148,11 @@ describe('Splunk HEC URL', () => {
     ['the collector itself', '/splunk/services/collector', '/splunk/services/collector'],
     ['the event endpoint', '/splunk/services/collector/event', '/splunk/services/collector/event'],
     ['the event endpoint with no prefix', '/services/collector/event', '/services/collector/event'],
+    [
+      'the versioned event endpoint',
+      '/services/collector/event/1.0',
+      '/services/collector/event/1.0',
+    ],
   ];
   it.each(cases)('keeps the path of %s', async (_name, configured, expected) => {
     const hec = await startHec(expected);
@@ -155,6 +160,20 @@ describe('Splunk HEC URL', () => {
     await hecSink(`${hec.url}${configured}`).deliver([event]);
     expect(hec.attempts.map((attempt) => attempt.path)).toEqual([expected]);
     expect(hec.accepted.map((entry) => entry.event.id)).toEqual([event.id]);
+  });
+
+  it('refuses the raw endpoint, which would index each batch of event JSON as text', () => {
+    for (const path of ['/services/collector/raw', '/splunk/services/collector/raw/1.0/']) {
+      const parsed = splunkHecConfigSchema.safeParse({ url: `https://splunk.example${path}` });
+      expect(parsed.success, path).toBe(false);
+      expect(parsed.error?.issues[0]?.message, path).toMatch(
+        /raw endpoint.*services\/collector\/event/,
+      );
+    }
+    expect(
+      splunkHecConfigSchema.safeParse({ url: 'https://splunk.example/services/collector/event' })
+        .success,
+    ).toBe(true);
   });
 
   it('keeps the query (a channel)', async () => {
