@@ -1,14 +1,11 @@
-import { startService } from '@portcullis/nest-service';
+import { startService, type ServiceOptions } from '@portcullis/nest-service';
 import type { Logger } from 'pino';
 import { AuditModule } from './audit.module.js';
 import type { AuditConfig } from './config.js';
 
-export async function runAuditServer(
-  config: AuditConfig,
-  logger: Logger,
-  telemetry: { shutdown(): Promise<void> },
-): Promise<void> {
-  const app = await startService({
+/** How audit is assembled, shared by the entry point and the tests that start it in-process. */
+export function auditServiceOptions(config: AuditConfig, logger: Logger): ServiceOptions {
+  return {
     module: AuditModule.forRoot(config, logger),
     serviceName: 'audit',
     logger,
@@ -20,7 +17,15 @@ export async function runAuditServer(
       description: 'Audit store, search, SIEM export and anomaly alerts.',
       version: '1',
     },
-  });
+  };
+}
+
+export async function runAuditServer(
+  config: AuditConfig,
+  logger: Logger,
+  telemetry: { shutdown(): Promise<void> },
+): Promise<void> {
+  const app = await startService(auditServiceOptions(config, logger));
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'shutting down');
     await app.close();

@@ -33,6 +33,8 @@ describe('audit HTTP API', () => {
       AUDIT_INGEST_ENABLED: 'false',
       AUDIT_CONSUMER_GROUP: unique('audit-http'),
       IDENTITY_URL: identity.url,
+      // As behind the portal: its X-Forwarded-For names the person's address.
+      TRUSTED_PROXIES: '127.0.0.1,::1',
     });
     security = (await createPerson(db, identity.hashKey, { roles: ['security'] })).token;
     developer = (await createPerson(db, identity.hashKey, { teamId })).token;
@@ -139,7 +141,7 @@ describe('audit HTTP API', () => {
       const response = await get(
         `/v1/audit/events/export?format=ndjson&apiId=${exportedApi}`,
         security,
-        { 'user-agent': 'export-test' },
+        { 'user-agent': 'export-test', 'x-forwarded-for': '203.0.113.44' },
       );
       expect((await response.text()).trim().split('\n')).toHaveLength(2);
       const deadline = Date.now() + 20_000;
@@ -155,6 +157,7 @@ describe('audit HTTP API', () => {
         outcome: 'success',
         actor: { type: 'user' },
         userAgent: 'export-test',
+        sourceIp: '203.0.113.44',
         details: { rows: 2, completed: true, filters: { apiId: exportedApi, format: 'ndjson' } },
       });
       expect(recorded?.data.actor.label).toMatch(/@/);

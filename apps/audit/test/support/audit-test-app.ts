@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createService } from '@portcullis/nest-service';
 import { createLogger } from '@portcullis/telemetry';
-import { AuditModule } from '../../src/audit.module.js';
+import { auditServiceOptions } from '../../src/audit-server.js';
 import { loadAuditConfig, type AuditConfig } from '../../src/config.js';
 
 export interface AuditTestApp {
@@ -24,14 +24,7 @@ export async function startAudit(env: Record<string, string> = {}): Promise<Audi
   const spoolDir = mkdtempSync(join(tmpdir(), 'audit-spool-'));
   const config = loadAuditConfig({ ...process.env, SPOOL_DIR: spoolDir, ...env });
   const logger = createLogger({ name: 'audit-test', level: process.env.LOG_LEVEL ?? 'warn' });
-  const app = await createService({
-    module: AuditModule.forRoot(config, logger),
-    serviceName: 'audit',
-    logger,
-    host: '127.0.0.1',
-    port: 0,
-    openapi: { title: 'Portcullis audit', description: 'test', version: '1' },
-  });
+  const app = await createService(auditServiceOptions(config, logger));
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address();
   if (typeof address !== 'object' || address === null) throw new Error('audit did not bind');
