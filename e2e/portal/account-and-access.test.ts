@@ -682,6 +682,7 @@ describe('portal: account security and access management', () => {
     const thisBrowser = rows.filter({ hasText: 'This browser' });
     await expect.poll(() => thisBrowser.count()).toBe(1);
     expect(await thisBrowser.textContent()).toContain('Headless Chrome on Linux');
+    expect(await thisBrowser.textContent()).toContain('203.0.113.7');
     expect(await devices.textContent()).not.toMatch(/pcl_dev_/);
 
     // The other browser is lost: forgetting it ends its session there.

@@ -21,7 +21,7 @@ export class DevicesController {
   @ApiResponse({
     status: 200,
     description:
-      '`{ items: [{ id, current, openSessions, userAgent, createdAt, lastSignInAt, expiresAt, lockedUntil }] }`: `current` marks the device this session signed in from, `openSessions` counts its sessions still open.',
+      '`{ items: [{ id, current, openSessions, userAgent, lastSignInIp, createdAt, lastSignInAt, expiresAt, lockedUntil }] }`: `current` marks the device this session signed in from, `openSessions` counts its sessions still open.',
   })
   @ApiProblems(401, 403)
   async list(@CurrentUser() user: UserPrincipal) {

@@ -48,7 +48,7 @@ export class KnownDevices {
   }
 
   /** Remembers a device after a right password; forgets expired ones and those over the cap. */
-  async register(userId: string, userAgent: string | null, now: Date): Promise<DeviceGrant> {
+  async register(userId: string, meta: RequestMeta, now: Date): Promise<DeviceGrant> {
     const token = generateOpaqueToken(DEVICE_TOKEN_PREFIX);
     const expiresAt = new Date(now.getTime() + this.ttlMs);
     const id = await this.prisma.$transaction(async (transaction) => {
@@ -56,7 +56,8 @@ export class KnownDevices {
         data: {
           userId,
           tokenHash: keyedHash(token, this.hashKey),
-          userAgent: userAgent?.slice(0, 512) ?? null,
+          userAgent: meta.userAgent?.slice(0, 512) ?? null,
+          lastSignInIp: meta.sourceIp,
           lastSignInAt: now,
           expiresAt,
         },
@@ -77,11 +78,22 @@ export class KnownDevices {
   }
 
   /** A right password from a known device: its count starts afresh and it is kept longer. */
-  async signedIn(device: SignInDevice, token: string, now: Date): Promise<DeviceGrant> {
+  async signedIn(
+    device: SignInDevice,
+    token: string,
+    meta: RequestMeta,
+    now: Date,
+  ): Promise<DeviceGrant> {
     const expiresAt = new Date(now.getTime() + this.ttlMs);
     await this.prisma.signInDevice.update({
       where: { id: device.id },
-      data: { failedSignIns: 0, lockedUntil: null, lastSignInAt: now, expiresAt },
+      data: {
+        failedSignIns: 0,
+        lockedUntil: null,
+        lastSignInAt: now,
+        lastSignInIp: meta.sourceIp,
+        expiresAt,
+      },
     });
     return { id: device.id, token, expiresAt };
   }
@@ -117,6 +129,7 @@ export class KnownDevices {
       current: device.id === current?.deviceId,
       openSessions: openSessions.get(device.id) ?? 0,
       userAgent: device.userAgent,
+      lastSignInIp: device.lastSignInIp,
       createdAt: device.createdAt.toISOString(),
       lastSignInAt: device.lastSignInAt.toISOString(),
       expiresAt: device.expiresAt.toISOString(),

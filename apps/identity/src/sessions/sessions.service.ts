@@ -63,8 +63,8 @@ export class SessionsService {
 
     // The device first: the session records it, so forgetting the device signs the session out.
     const deviceGrant = device
-      ? await this.devices.signedIn(device, input.deviceToken!, now)
-      : await this.devices.register(user.id, meta.userAgent, now);
+      ? await this.devices.signedIn(device, input.deviceToken!, meta, now)
+      : await this.devices.register(user.id, meta, now);
     const token = generateOpaqueToken('pcl_sess');
     const expiresAt = new Date(now.getTime() + this.config.SESSION_TTL_SECONDS * 1000);
     const [session] = await this.prisma.$transaction([

@@ -51,6 +51,11 @@ describe('client addresses behind a trusted proxy (TRUSTED_PROXIES)', () => {
       where: { userId: user.id, userAgent: 'Firefox/133.0 (test)' },
     });
     expect(session.ip).toBe('203.0.113.9');
+    // The device list shows where each device last signed in from.
+    const devices = await call('GET', '/v1/me/devices', { token: user.token });
+    expect(devices.body.items).toContainEqual(
+      expect.objectContaining({ lastSignInIp: '203.0.113.9', userAgent: 'Firefox/133.0 (test)' }),
+    );
     const [signedIn] = (await events.waitFor(
       (event) =>
         event.data.action === 'user.signed_in' &&

@@ -180,6 +180,7 @@ describe('known devices: a stranger failing for an e-mail address never locks it
       current: true,
       openSessions: 1,
       userAgent: expect.any(String),
+      lastSignInIp: expect.stringMatching(/127\.0\.0\.1|::1/),
       createdAt: expect.any(String),
       lastSignInAt: expect.any(String),
       expiresAt: expect.any(String),

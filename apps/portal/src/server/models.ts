@@ -307,6 +307,8 @@ export const knownDeviceSchema = z.looseObject({
   /** Its sessions still open: forgetting it ends them. */
   openSessions: z.number().int().default(0),
   userAgent: text,
+  /** The address its last sign-in came from (the portal's own unless a trusted proxy named it). */
+  lastSignInIp: text,
   createdAt: when,
   lastSignInAt: when,
   expiresAt: when,

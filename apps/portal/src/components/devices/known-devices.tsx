@@ -30,6 +30,7 @@ export function KnownDevices({ devices, csrf }: { devices: KnownDevice[]; csrf: 
                 <th scope="col">Device</th>
                 <th scope="col">First signed in</th>
                 <th scope="col">Last signed in</th>
+                <th scope="col">From</th>
                 <th scope="col">Open sessions</th>
                 <th scope="col">
                   <span className="visually-hidden">Actions</span>
@@ -53,6 +54,7 @@ export function KnownDevices({ devices, csrf }: { devices: KnownDevice[]; csrf: 
                     </th>
                     <td>{formatDateTime(device.createdAt)}</td>
                     <td>{formatDateTime(device.lastSignInAt)}</td>
+                    <td>{device.lastSignInIp ?? '—'}</td>
                     <td>{device.openSessions}</td>
                     <td>
                       <ActionForm
