@@ -685,6 +685,17 @@ describe('portal: account security and access management', () => {
     expect(await thisBrowser.textContent()).toContain('203.0.113.7');
     expect(await devices.textContent()).not.toMatch(/pcl_dev_/);
 
+    // Ending the other sessions signs the other browser out and keeps this one.
+    await devices.getByRole('button', { name: 'End all other sessions' }).click();
+    await devices.getByText('Ended 1 other session. This one stays signed in.').waitFor();
+    await lost.page.goto('/account');
+    await lost.page.getByRole('heading', { name: 'Sign in to Portcullis' }).waitFor();
+    await lost.page.getByLabel('Email').fill(owner.email);
+    await lost.page.getByLabel('Password').fill(password);
+    await lost.page.getByRole('button', { name: 'Sign in' }).click();
+    await lost.page.getByRole('button', { name: 'Sign out' }).waitFor();
+    await laptop.page.reload();
+
     // The other browser is lost: forgetting it ends its session there.
     await rows
       .filter({ hasNotText: 'This browser' })
@@ -700,7 +711,7 @@ describe('portal: account security and access management', () => {
     await lost.context.close();
     expect(
       await fixtures.prisma.session.count({ where: { userId, revokedAt: { not: null } } }),
-    ).toBe(1);
+    ).toBe(2);
 
     // Forgetting this browser signs it out too.
     await rows.getByRole('button', { name: 'Forget this browser' }).click();

@@ -102,6 +102,7 @@ const IDENTITY: Record<string, ServiceExpectation> = {
       'GET /v1/users',
       'GET /v1/me',
       'DELETE /v1/sessions/current',
+      'DELETE /v1/sessions/others',
       'POST /v1/me/mfa/totp',
       'DELETE /v1/me/mfa/totp',
       'POST /v1/me/mfa/totp/confirm',

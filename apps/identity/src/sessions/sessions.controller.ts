@@ -39,4 +39,17 @@ export class SessionsController {
   ): Promise<void> {
     await this.sessions.signOut(user, meta);
   }
+
+  @Delete('others')
+  @Protected({ roles: ['developer'] })
+  @ApiOperation({
+    summary: 'Sign out everywhere else',
+    description:
+      'Ends every other open session of the signed-in person (other browsers, API clients), keeping this one. Audited as `user.signed_out` with `details.scope` `others`. Known devices stay known; forget one to end its sessions and its standing.',
+  })
+  @ApiResponse({ status: 200, description: '`{ sessionsEnded }`: how many sessions were open.' })
+  @ApiProblems(401, 403)
+  signOutOthers(@CurrentUser() user: UserPrincipal, @CurrentRequestMeta() meta: RequestMeta) {
+    return this.sessions.signOutOthers(user, meta);
+  }
 }

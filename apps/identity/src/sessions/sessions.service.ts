@@ -228,6 +228,32 @@ export class SessionsService {
     });
   }
 
+  /** Ends every other open session of the person (a browser left signed in somewhere). */
+  async signOutOthers(
+    principal: UserPrincipal,
+    meta: RequestMeta,
+  ): Promise<{ sessionsEnded: number }> {
+    const now = new Date();
+    const { count } = await this.prisma.session.updateMany({
+      where: {
+        userId: principal.userId,
+        id: { not: principal.sessionId },
+        revokedAt: null,
+        expiresAt: { gt: now },
+      },
+      data: { revokedAt: now },
+    });
+    this.events.publish({
+      action: 'user.signed_out',
+      outcome: 'success',
+      actor: actorOf(principal),
+      target: { type: 'user', id: principal.userId },
+      ...meta,
+      details: { scope: 'others', sessionsEnded: count },
+    });
+    return { sessionsEnded: count };
+  }
+
   /** Ends the user's sessions still waiting for their second factor (a lockout by wrong codes). */
   async revokeAwaitingSecondFactor(userId: string): Promise<void> {
     await this.prisma.session.updateMany({

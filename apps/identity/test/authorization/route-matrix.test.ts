@@ -214,6 +214,12 @@ describe('management API: role × route matrix', () => {
       expected: forUsers(204),
     },
     {
+      name: 'sign out everywhere else (ends the other sessions, keeps this one)',
+      method: 'DELETE',
+      path: () => '/v1/sessions/others',
+      expected: forUsers(200),
+    },
+    {
       name: 'list my known devices',
       method: 'GET',
       path: () => '/v1/me/devices',
@@ -709,10 +715,13 @@ describe('management API: role × route matrix', () => {
     for (const role of ROLES) {
       const prepared = row.prepare ? await row.prepare(role, context) : {};
       let token = tokens[role];
-      // Signing out spends the session: use a fresh one so later rows keep theirs.
-      if (row.path(context) === '/v1/sessions/current' && row.method === 'DELETE') {
+      // Signing out spends the session, and signing out everywhere else every other one: use a
+      // fresh one, and let it stand in for the one that ended, so later rows keep theirs.
+      const signsOut = ['/v1/sessions/current', '/v1/sessions/others'].includes(row.path(context));
+      if (signsOut && row.method === 'DELETE') {
         const user = userOf(role);
         if (user) token = await signIn(call, user.email, user.password);
+        if (user && row.path(context) === '/v1/sessions/others') tokens[role] = token!;
       }
       const response = await call(row.method, prepared.path || row.path(context), {
         token,

@@ -231,4 +231,36 @@ describe('known devices: a stranger failing for an e-mail address never locks it
     );
     expect(forgotten[0]!.data.details).toEqual({ deviceId: firstId, sessionsEnded: 1 });
   });
+
+  it('signs out everywhere else: every other open session ends, this one and the devices stay', async () => {
+    const user = await signUpUser(call, 'elsewhere');
+    const laptop = await signInFrom(call, user.email, user.password);
+    const script = await signInFrom(call, user.email, user.password);
+    const other = await signUpUser(call, 'elsewhereother');
+    const ended = await call('DELETE', '/v1/sessions/others', { token: laptop.token });
+    expect(ended.status).toBe(200);
+    expect(ended.body).toEqual({ sessionsEnded: 2 });
+    expect((await call('GET', '/v1/me', { token: laptop.token })).status).toBe(200);
+    expect((await call('GET', '/v1/me', { token: user.token })).status).toBe(401);
+    expect((await call('GET', '/v1/me', { token: script.token })).status).toBe(401);
+    // Nobody else's sessions, and no device forgotten: the script's device still signs in.
+    expect((await call('GET', '/v1/me', { token: other.token })).status).toBe(200);
+    expect(await prisma.signInDevice.count({ where: { userId: user.id } })).toBe(3);
+    expect((await attempt(user, user.password, script.deviceToken)).status).toBe(201);
+    // The script's new session ends the next time; then nothing is left: an honest zero.
+    const again = await call('DELETE', '/v1/sessions/others', { token: laptop.token });
+    expect(again.body).toEqual({ sessionsEnded: 1 });
+    expect((await call('DELETE', '/v1/sessions/others', { token: laptop.token })).body).toEqual({
+      sessionsEnded: 0,
+    });
+    const published = await events.waitFor(
+      (event) =>
+        event.data.action === 'user.signed_out' &&
+        event.data.actor.id === user.id &&
+        event.data.details.scope === 'others',
+      3,
+    );
+    expect(published.map((event) => event.data.details.sessionsEnded)).toEqual([2, 1, 0]);
+    expect(published[0]!.data.target).toEqual({ type: 'user', id: user.id });
+  });
 });

@@ -1,5 +1,6 @@
 'use server';
 
+import { refresh } from 'next/cache';
 import { redirect } from 'next/navigation';
 import { z } from 'zod';
 import type { FormState } from '../forms/form-state';
@@ -112,4 +113,26 @@ export async function forgetDevice(
     redirect('/sign-in?reason=device-forgotten');
   }
   redirect('/account?device=forgotten#devices-title');
+}
+
+const signedOutOthersSchema = z.looseObject({ sessionsEnded: z.number().int() });
+
+/** Ends the person's other sessions (a browser left signed in somewhere); this one stays. */
+export async function signOutOtherSessions(
+  _state: FormState,
+  formData: FormData,
+): Promise<FormState> {
+  return runAction(formData, { schema: emptyFormSchema }, async () => {
+    const { sessionsEnded } = await identity('/v1/sessions/others', signedOutOthersSchema, {
+      method: 'DELETE',
+    });
+    refresh();
+    return {
+      status: 'success',
+      message:
+        sessionsEnded === 0
+          ? 'No other session was open. This one stays signed in.'
+          : `Ended ${sessionsEnded} other ${sessionsEnded === 1 ? 'session' : 'sessions'}. This one stays signed in.`,
+    };
+  });
 }

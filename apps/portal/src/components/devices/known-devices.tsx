@@ -1,4 +1,4 @@
-import { forgetDevice } from '../../actions/session-actions';
+import { forgetDevice, signOutOtherSessions } from '../../actions/session-actions';
 import { formatDateTime } from '../../lib/format';
 import { describeUserAgent } from '../../lib/user-agent';
 import type { KnownDevice } from '../../server/models';
@@ -78,6 +78,19 @@ export function KnownDevices({ devices, csrf }: { devices: KnownDevice[]; csrf: 
           </table>
         </div>
       )}
+      <h3>Other sessions</h3>
+      <p className="muted">
+        Ends every other session you have open — other browsers, scripts that signed in as you — and
+        keeps this one. The devices stay known; forget one above to make it new again.
+      </p>
+      <ActionForm
+        action={signOutOtherSessions}
+        csrf={csrf}
+        submitLabel="End all other sessions"
+        pendingLabel="Ending…"
+        variant="secondary"
+        label="End all other sessions"
+      />
     </Section>
   );
 }
