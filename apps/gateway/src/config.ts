@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import {
+  base64KeyVar,
   booleanVar,
   ConfigError,
   kafkaEnv,
@@ -40,7 +41,9 @@ export const gatewayEnv = {
   /** This gateway's service token for identity (`gateway=<token>` in identity's IDENTITY_SERVICE_TOKENS). */
   GATEWAY_SERVICE_TOKEN: secretVar(32, DEV_GATEWAY_TOKEN),
   /** Same key as identity's: API keys and client secrets are compared as keyed hashes. */
-  CREDENTIAL_HASH_KEY: secretVar(32, DEV_HASH_KEY),
+  CREDENTIAL_HASH_KEY: base64KeyVar('CREDENTIAL_HASH_KEY', 32, {
+    developmentDefault: DEV_HASH_KEY,
+  }),
   /** Serve plain HTTP instead of HTTPS (behind a TLS-terminating load balancer, or locally). */
   GATEWAY_PLAIN_HTTP: booleanVar(false),
   /** PEM files for HTTPS; without them a self-signed certificate is generated at start. */

@@ -1,4 +1,5 @@
 import {
+  base64KeyVar,
   booleanVar,
   ConfigError,
   databaseEnv,
@@ -7,7 +8,6 @@ import {
   loadConfig,
   positiveIntVar,
   redisEnv,
-  secretVar,
   serviceEnv,
   servicePorts,
   trustedProxiesVar,
@@ -33,9 +33,13 @@ export const identityEnv = {
   /** The `iss` of every token and the base of the metadata document's URLs. */
   IDENTITY_ISSUER: urlVar('http://127.0.0.1:3001', ['http', 'https']),
   /** base64 of 32+ random bytes: encrypts signing keys and TOTP secrets at rest. */
-  IDENTITY_MASTER_KEY: secretVar(32, DEV_MASTER_KEY),
+  IDENTITY_MASTER_KEY: base64KeyVar('IDENTITY_MASTER_KEY', 32, {
+    developmentDefault: DEV_MASTER_KEY,
+  }),
   /** base64 of 32+ random bytes: keyed hash of API keys, client secrets and session tokens (shared with the gateway). */
-  CREDENTIAL_HASH_KEY: secretVar(32, DEV_HASH_KEY),
+  CREDENTIAL_HASH_KEY: base64KeyVar('CREDENTIAL_HASH_KEY', 32, {
+    developmentDefault: DEV_HASH_KEY,
+  }),
   /** `name=token` pairs for the services that call identity (gateway, audit, portal). */
   IDENTITY_SERVICE_TOKENS: z
     .string()

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { canonicalKeyHint, decodeBase64Key } from '@portcullis/crypto';
 import { z } from 'zod';
 
 /** A TCP port, with a default. */
@@ -101,4 +102,32 @@ export function trustedProxiesVar(defaultValue = '') {
     .refine((entries) => entries.every(isAddressOrRange), {
       error: 'must be comma-separated IP addresses or CIDR ranges',
     });
+}
+
+/**
+ * A key given as base64 (or base64url) of `minBytes` random bytes or more (exactly `exactBytes`
+ * when set), written exactly: stray characters or a broken ending stop start-up instead of
+ * quietly turning into another key. The message says how to keep the key a lenient reading gave.
+ */
+export function base64KeyVar(
+  variable: string,
+  minBytes: number,
+  options: { developmentDefault?: string; exactBytes?: boolean } = {},
+) {
+  const expected = `must be base64 of ${options.exactBytes ? 'exactly' : 'at least'} ${minBytes} random bytes (generate one with: openssl rand -base64 ${minBytes})`;
+  const schema = z.string({ error: expected }).superRefine((value, context) => {
+    const maxBytes = options.exactBytes ? minBytes : Infinity;
+    if (decodeBase64Key(value, minBytes, maxBytes)) return;
+    const lenient = Buffer.from(value, 'base64');
+    const readable = lenient.length >= minBytes && lenient.length <= maxBytes;
+    context.addIssue({
+      code: 'custom',
+      message: readable
+        ? `${expected}, written exactly: this one has characters outside base64 or a broken ending; ${canonicalKeyHint(variable)}`
+        : expected,
+    });
+  });
+  return options.developmentDefault === undefined
+    ? schema
+    : schema.default(options.developmentDefault);
 }

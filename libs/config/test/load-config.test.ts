@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   ConfigError,
+  base64KeyVar,
   booleanVar,
   databaseEnv,
   hostPortListVar,
@@ -78,5 +79,36 @@ describe('loadConfig', () => {
         /TRUSTED_PROXIES: must be comma-separated IP addresses or CIDR ranges/,
       );
     }
+  });
+});
+
+describe('base64KeyVar', () => {
+  const key = Buffer.alloc(32, 7).toString('base64');
+
+  it('takes a key written exactly, and says how to keep a sloppy one', () => {
+    const env = { HASH_KEY: base64KeyVar('HASH_KEY', 32) };
+    expect(loadConfig(env, { HASH_KEY: key }).HASH_KEY).toBe(key);
+    let message = '';
+    try {
+      loadConfig(env, { HASH_KEY: `"${key}"` });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/HASH_KEY: must be base64 of at least 32 random bytes/);
+    expect(message).toContain('written exactly');
+    expect(message).toContain('"$HASH_KEY"');
+    // The hint's command gives the canonical text of what a lenient reading made of it.
+    expect(message).not.toContain(key);
+    expect(() => loadConfig(env, { HASH_KEY: 'c2hvcnQ=' })).toThrow(
+      /HASH_KEY: must be base64 of at least 32 random bytes \(generate one/,
+    );
+  });
+
+  it('holds some keys to an exact length', () => {
+    const env = { SEED: base64KeyVar('SEED', 32, { exactBytes: true }) };
+    expect(() => loadConfig(env, { SEED: Buffer.alloc(48).toString('base64') })).toThrow(
+      /SEED: must be base64 of exactly 32 random bytes/,
+    );
+    expect(loadConfig(env, { SEED: key }).SEED).toBe(key);
   });
 });

@@ -1,5 +1,6 @@
 export { generateApiKey, parseApiKey } from './api-key.js';
 export type { CredentialEnvironment, GeneratedApiKey, ParsedApiKey } from './api-key.js';
+export { canonicalKeyHint, decodeBase64Key } from './base64-key.js';
 export { randomBase62 } from './base62.js';
 export {
   generateClientId,

@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { decodeBase64Key } from './base64-key.js';
 
 /**
  * HMAC-SHA-256 of a high-entropy secret under the server's hashing key. Secrets carry 256 random
@@ -26,9 +27,13 @@ export function verifyKeyedHash(secret: string, storedHash: string, hashKey: Buf
   return safeEqual(keyedHash(secret, hashKey), storedHash);
 }
 
-/** Decodes the hashing key from configuration (base64, at least 32 bytes). */
+/** Decodes the hashing key from configuration (canonical base64 or base64url, 32+ bytes). */
 export function decodeHashKey(base64: string): Buffer {
-  const key = Buffer.from(base64, 'base64');
-  if (key.length < 32) throw new Error('the credential hashing key must be at least 32 bytes');
+  const key = decodeBase64Key(base64, 32);
+  if (!key) {
+    throw new Error(
+      'the credential hashing key must be base64 of at least 32 bytes, written exactly',
+    );
+  }
   return key;
 }

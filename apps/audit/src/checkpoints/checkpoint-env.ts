@@ -1,3 +1,4 @@
+import { base64KeyVar } from '@portcullis/config';
 import { z } from 'zod';
 
 /** Development only: production refuses to start with it (CheckpointsModule). */
@@ -9,13 +10,10 @@ export const checkpointEnv = {
    * base64 of a 32-byte Ed25519 private key seed (`openssl rand -base64 32`): signs the chain
    * checkpoints. Its public key is served at GET /v1/audit/checkpoints/key.
    */
-  AUDIT_CHECKPOINT_SIGNING_KEY: z
-    .string()
-    .default(DEV_CHECKPOINT_SIGNING_KEY)
-    .refine((value) => Buffer.from(value, 'base64').length === 32, {
-      error:
-        'must be base64 of exactly 32 random bytes (generate one with: openssl rand -base64 32)',
-    }),
+  AUDIT_CHECKPOINT_SIGNING_KEY: base64KeyVar('AUDIT_CHECKPOINT_SIGNING_KEY', 32, {
+    developmentDefault: DEV_CHECKPOINT_SIGNING_KEY,
+    exactBytes: true,
+  }),
   /** How often changed chain tips are checkpointed (seconds); 0 turns the timer off. */
   AUDIT_CHECKPOINT_INTERVAL_SECONDS: z.coerce
     .number({ error: 'must be a whole number of seconds' })

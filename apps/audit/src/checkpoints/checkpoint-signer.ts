@@ -8,6 +8,7 @@ import {
 } from 'node:crypto';
 import type { AuditCheckpoint } from '@portcullis/contracts';
 import { canonicalJson } from '../integrity/canonical-json.js';
+import { decodeBase64Key } from '@portcullis/crypto';
 
 // PKCS#8 DER prefix of an Ed25519 private key; the 32-byte seed follows (RFC 8410).
 const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
@@ -38,8 +39,8 @@ export class CheckpointSigner {
   readonly #publicKey: KeyObject;
 
   constructor(seedBase64: string) {
-    const seed = Buffer.from(seedBase64, 'base64');
-    if (seed.length !== 32) throw new RangeError('the checkpoint signing key must be 32 bytes');
+    const seed = decodeBase64Key(seedBase64, 32, 32);
+    if (!seed) throw new RangeError('the checkpoint signing key must be base64 of 32 bytes');
     this.#privateKey = createPrivateKey({
       key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]),
       format: 'der',

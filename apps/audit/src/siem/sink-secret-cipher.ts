@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { decodeBase64Key } from '@portcullis/crypto';
 
 const VERSION = 'v1';
 const IV_BYTES = 12;
@@ -8,19 +9,9 @@ const KEY_BYTES = 32;
 export const SINK_SECRET_KEY_EXPECTED =
   'must be exactly 32 random bytes in base64 or base64url (generate one with: openssl rand -base64 32)';
 
-/**
- * The AES-256 key from its text: canonical base64 (44 characters, `=` at the end) or base64url
- * (43, padding optional) of exactly 32 bytes, else null. Node's own decoder skips stray characters
- * and stops at the first `=`, so a mistyped or longer key would otherwise quietly become another.
- */
+/** The AES-256 key from its text: base64 or base64url of exactly 32 bytes, written exactly. */
 export function decodeSinkSecretKey(text: string): Buffer | null {
-  const url = /^[A-Za-z0-9_-]{43}=?$/.test(text);
-  if (!url && !/^[A-Za-z0-9+/]{43}=$/.test(text)) return null;
-  const encoding = url ? 'base64url' : 'base64';
-  const key = Buffer.from(text, encoding);
-  // Re-encoding catches a last character whose unused bits are set (another text, the same key).
-  const given = url ? text.replace(/=$/, '') : text;
-  return key.length === KEY_BYTES && key.toString(encoding) === given ? key : null;
+  return decodeBase64Key(text, KEY_BYTES, KEY_BYTES);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { decodeBase64Key } from '@portcullis/crypto';
 
 const VERSION = 'v1';
 
@@ -14,8 +15,8 @@ export class SecretBox {
     masterKeyBase64: string,
     private readonly purpose: string,
   ) {
-    const master = Buffer.from(masterKeyBase64, 'base64');
-    if (master.length < 32) throw new Error('the master key must be at least 32 bytes');
+    const master = decodeBase64Key(masterKeyBase64, 32);
+    if (!master) throw new Error('the master key must be base64 of at least 32 bytes');
     this.key = Buffer.from(
       hkdfSync('sha256', master, Buffer.alloc(0), `portcullis:${purpose}`, 32),
     );

@@ -1,12 +1,13 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { decodeBase64Key } from '@portcullis/crypto';
 
 const FORMAT = 'v1';
 const INFO = 'portcullis/signing-keys/aes-256-gcm/v1';
 
 /** The data key for signing keys, derived from the master key so each use has its own key. */
 export function deriveSigningKeyDataKey(masterKeyBase64: string): Buffer {
-  const masterKey = Buffer.from(masterKeyBase64, 'base64');
-  if (masterKey.length < 32) throw new Error('IDENTITY_MASTER_KEY must be at least 32 bytes');
+  const masterKey = decodeBase64Key(masterKeyBase64, 32);
+  if (!masterKey) throw new Error('IDENTITY_MASTER_KEY must be base64 of at least 32 bytes');
   return Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), INFO, 32));
 }
 
