@@ -28,6 +28,8 @@ export async function startIdentityProcess(
       ...commonEnv(),
       IDENTITY_PORT: String(port),
       IDENTITY_ISSUER: url,
+      // Tests fail sign-ins from 127.0.0.1 on purpose (see tools/test/global-setup.ts).
+      SIGN_IN_MAX_FAILURES_PER_ADDRESS: process.env.SIGN_IN_MAX_FAILURES_PER_ADDRESS ?? '1000000',
       SPOOL_DIR: mkdtempSync(join(tmpdir(), 'e2e-identity-spool-')),
       ...env,
     },

@@ -87,6 +87,12 @@ export const identityEnv = {
   PASSWORD_RESET_TTL_SECONDS: positiveIntVar(24 * 60 * 60),
   /** How long a device stays known after its last successful sign-in (days). */
   SIGN_IN_DEVICE_TTL_DAYS: z.coerce.number().int().min(1).max(400).default(90),
+  /**
+   * Failed sign-ins (from new devices, or for unknown e-mails) one address may have in the window;
+   * one more, and it may not sign in from new devices until the window ends (credential stuffing).
+   */
+  SIGN_IN_MAX_FAILURES_PER_ADDRESS: positiveIntVar(30),
+  SIGN_IN_ADDRESS_WINDOW_SECONDS: positiveIntVar(900),
   /** How often each replica sweeps credentials past expiry or grace, and lapsed suspensions (0 = never). */
   CREDENTIAL_SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(30),
   /**

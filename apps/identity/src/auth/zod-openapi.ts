@@ -66,6 +66,7 @@ export function ApiProblems(...statuses: number[]) {
     403: 'Not allowed for this caller',
     404: 'Not found (or not visible to this caller)',
     409: 'Conflicts with the current state',
+    429: 'Too many attempts (problem+json; `Retry-After` says when to try again)',
   };
   return applyDecorators(
     ...statuses.map((status) =>

@@ -16,14 +16,14 @@ export class SessionsController {
   @ApiOperation({
     summary: 'Sign in',
     description:
-      'Returns a session token (`pcl_sess_…`) and a device token (`deviceToken`, `pcl_dev_…`, with `deviceExpiresAt`) to send back at the next sign-in from the same device. With `mfaRequired`, the session token works only for the MFA routes until `POST /v1/sessions/current/mfa` (or TOTP enrolment) succeeds. Five wrong passwords in a row lock out the known device they came from, or, without a device token, every new device, for 15 minutes; five wrong second factors lock the account. Every failure gets the same 401.',
+      'Returns a session token (`pcl_sess_…`) and a device token (`deviceToken`, `pcl_dev_…`, with `deviceExpiresAt`) to send back at the next sign-in from the same device. With `mfaRequired`, the session token works only for the MFA routes until `POST /v1/sessions/current/mfa` (or TOTP enrolment) succeeds. Five wrong passwords in a row lock out the known device they came from, or, without a device token, every new device, for 15 minutes; five wrong second factors lock the account. Every failure gets the same 401. An address with SIGN_IN_MAX_FAILURES_PER_ADDRESS failures (new devices and unknown e-mails) in SIGN_IN_ADDRESS_WINDOW_SECONDS gets 429 with Retry-After for new devices until the window ends; known devices are not held back.',
   })
   @ApiResponse({
     status: 201,
     description:
       '`{ token, expiresAt, mfaRequired, mfaEnrolmentRequired, deviceToken, deviceExpiresAt }`',
   })
-  @ApiProblems(400, 401)
+  @ApiProblems(400, 401, 429)
   signIn(@ValidatedBody(signInSchema) body: SignInInput, @CurrentRequestMeta() meta: RequestMeta) {
     return this.sessions.signIn(body, meta);
   }

@@ -8,6 +8,7 @@ import { actorOf, SYSTEM_ACTOR, type RequestMeta } from '../auth/request-meta.js
 import type { IdentityConfig } from '../config.js';
 import { PasswordHasher } from '../users/password-hasher.js';
 import { KnownDevices } from './known-devices.js';
+import { SignInAddressLimit } from './sign-in-address-limit.js';
 import type { SignInInput } from './session-schemas.js';
 import { LOCKOUT_MS, MAX_FAILED_SIGN_INS, SIGN_IN_FAILED } from './sign-in-policy.js';
 
@@ -23,6 +24,7 @@ export class SessionsService {
     private readonly hasher: PasswordHasher,
     private readonly events: ManagementEvents,
     private readonly devices: KnownDevices,
+    private readonly addressLimit: SignInAddressLimit,
   ) {
     this.hashKey = decodeHashKey(config.CREDENTIAL_HASH_KEY);
   }
@@ -39,14 +41,26 @@ export class SessionsService {
       },
     });
     const now = new Date();
+    const device = user ? await this.devices.find(input.deviceToken, user.id, now) : null;
+    // An address that failed too often may not try new devices for a while (before any password
+    // is checked: the answer is the same for every e-mail, and costs no argon2).
+    const addressWait = device ? null : this.addressLimit.blockedFor(meta.sourceIp);
+    if (addressWait !== null) {
+      this.failed(user, input.email, 'address_limited', meta, false);
+      const minutes = Math.max(1, Math.ceil(addressWait / 60));
+      throw problems.tooManyRequests(
+        `Too many failed sign-ins came from your network address. Try again in ${minutes} ${minutes === 1 ? 'minute' : 'minutes'}, or sign in from a device that signed in before.`,
+        Math.ceil(addressWait),
+      );
+    }
     if (!user) {
       await this.hasher.verifyDummy(input.password);
       this.failed(null, input.email, 'unknown_user', meta, false);
+      await this.addressLimit.recordFailure(meta.sourceIp);
       throw problems.unauthorized(SIGN_IN_FAILED);
     }
     // Wrong passwords lock out the device they came from (a known one) or every new device; wrong
     // second factors lock the whole account (whoever sends them knows the password).
-    const device = await this.devices.find(input.deviceToken, user.id, now);
     const locked =
       isFuture(user.lockedUntil, now) ||
       isFuture(device ? device.lockedUntil : user.newDevicesLockedUntil, now);
@@ -54,6 +68,7 @@ export class SessionsService {
     const passwordOk = await this.hasher.verify(user.passwordHash, input.password);
     if (user.status !== 'active' || locked) {
       this.failed(user, input.email, locked ? 'locked' : 'disabled', meta, device !== null);
+      if (!device) await this.addressLimit.recordFailure(meta.sourceIp);
       throw problems.unauthorized(SIGN_IN_FAILED);
     }
     if (!passwordOk) {
@@ -122,6 +137,7 @@ export class SessionsService {
     meta: RequestMeta,
   ): Promise<void> {
     this.failed(user, user.email, 'wrong_password', meta, device !== null);
+    if (!device) await this.addressLimit.recordFailure(meta.sourceIp);
     const lockedUntil = device
       ? await this.devices.recordFailure(device)
       : await this.countUserFailure(user.id, 'new_devices');

@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { SessionsController } from '../sessions/sessions.controller.js';
 import { DevicesController } from '../sessions/devices.controller.js';
+import { SignInAddressLimit } from '../sessions/sign-in-address-limit.js';
 import { KnownDevices } from '../sessions/known-devices.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { AccountStatusService } from './account-status.service.js';
@@ -22,6 +23,7 @@ import { UsersService } from './users.service.js';
     UsersService,
     SessionsService,
     KnownDevices,
+    SignInAddressLimit,
     PasswordsService,
     AccountStatusService,
   ],

@@ -1,18 +1,16 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { CONFIG, LOGGER } from '@portcullis/nest-service';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { IdentityConfig } from '../../config.js';
+import { FailureLimit, failureLimitRedis } from '../../failure-limits/failure-limit.js';
 
 /** A source address may fail this many times more than one client id (many clients behind a NAT). */
 const ADDRESS_FACTOR = 5;
 
 /**
- * Counts failed client authentications per (client id, source address) and per source address in
- * Redis (shared by replicas; memory when Redis is down). Successful requests never touch Redis:
- * once a key is over its limit this replica remembers the block locally, so the hot path stays a
- * map lookup.
+ * Counts failed client authentications per (client id, source address) and per source address
+ * (FailureLimit: shared by the replicas through Redis).
  *
  * Never per client id alone: the block is checked before the secret, so a count anyone can raise
  * by sending a client id (client ids are not secret) would lock the real client out from
@@ -21,86 +19,49 @@ const ADDRESS_FACTOR = 5;
 @Injectable()
 export class ClientAuthThrottle implements OnApplicationShutdown {
   private readonly redis: Redis;
-  private readonly byClientAndAddress: RateLimiterRedis;
-  private readonly byAddress: RateLimiterRedis;
-  private readonly blockedUntil = new Map<string, number>();
-  private lastRedisErrorLog = 0;
+  private readonly byClientAndAddress: FailureLimit;
+  private readonly byAddress: FailureLimit;
 
-  constructor(
-    @Inject(CONFIG) config: IdentityConfig,
-    @Inject(LOGGER) private readonly logger: Logger,
-  ) {
-    this.redis = new Redis(config.REDIS_URL, {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      connectTimeout: 2_000,
-    });
-    this.redis.on('error', (error: Error) => {
-      // Reconnects are automatic; one line a minute is enough.
-      if (Date.now() - this.lastRedisErrorLog > 60_000) {
-        this.lastRedisErrorLog = Date.now();
-        this.logger.warn(
-          { err: error },
-          'Redis unavailable; client-auth limits fall back to memory',
-        );
-      }
-    });
+  constructor(@Inject(CONFIG) config: IdentityConfig, @Inject(LOGGER) logger: Logger) {
+    this.redis = failureLimitRedis(config.REDIS_URL, logger, 'client-auth limits');
     const points = config.CLIENT_AUTH_MAX_FAILURES;
-    const duration = config.CLIENT_AUTH_FAILURE_WINDOW_SECONDS;
-    this.byClientAndAddress = new RateLimiterRedis({
-      storeClient: this.redis,
-      keyPrefix: 'pcl:oauth:auth-fail:client-address',
-      points,
-      duration,
-      rejectIfRedisNotReady: true,
-      insuranceLimiter: new RateLimiterMemory({ points, duration }),
-    });
-    this.byAddress = new RateLimiterRedis({
-      storeClient: this.redis,
-      keyPrefix: 'pcl:oauth:auth-fail:address',
-      points: points * ADDRESS_FACTOR,
-      duration,
-      rejectIfRedisNotReady: true,
-      insuranceLimiter: new RateLimiterMemory({ points: points * ADDRESS_FACTOR, duration }),
-    });
+    const durationSeconds = config.CLIENT_AUTH_FAILURE_WINDOW_SECONDS;
+    this.byClientAndAddress = new FailureLimit(
+      this.redis,
+      { keyPrefix: 'pcl:oauth:auth-fail:client-address', points, durationSeconds },
+      logger,
+    );
+    this.byAddress = new FailureLimit(
+      this.redis,
+      {
+        keyPrefix: 'pcl:oauth:auth-fail:address',
+        points: points * ADDRESS_FACTOR,
+        durationSeconds,
+      },
+      logger,
+    );
   }
 
   /** Seconds until this client id from this address may try again, or null when not blocked. */
   blockedFor(clientId: string | null, address: string): number | null {
-    const now = Date.now();
-    let until = 0;
-    for (const key of keysFor(clientId, address)) {
-      if (key === null) continue;
-      const blocked = this.blockedUntil.get(key);
-      if (blocked === undefined) continue;
-      if (blocked <= now) this.blockedUntil.delete(key);
-      else until = Math.max(until, blocked);
-    }
-    return until > now ? (until - now) / 1000 : null;
+    const [clientKey, addressKey] = keysFor(clientId, address);
+    const waits = [
+      this.byAddress.blockedFor(addressKey),
+      clientKey === null ? null : this.byClientAndAddress.blockedFor(clientKey),
+    ].filter((wait): wait is number => wait !== null);
+    return waits.length === 0 ? null : Math.max(...waits);
   }
 
   /** Counts a failure; returns the seconds to wait when a limit is now exceeded. */
   async recordFailure(clientId: string | null, address: string): Promise<number | null> {
     const [clientKey, addressKey] = keysFor(clientId, address);
-    const attempts: [RateLimiterRedis, string][] = [[this.byAddress, addressKey]];
-    if (clientKey) attempts.push([this.byClientAndAddress, clientKey]);
-    let wait = 0;
-    await Promise.all(
-      attempts.map(async ([limiter, key]) => {
-        try {
-          await limiter.consume(key);
-        } catch (rejection) {
-          if (!(rejection instanceof RateLimiterRes)) {
-            this.logger.warn({ err: rejection }, 'client-auth limiter failed');
-            return;
-          }
-          this.blockedUntil.set(key, Date.now() + rejection.msBeforeNext);
-          wait = Math.max(wait, rejection.msBeforeNext / 1000);
-        }
-      }),
-    );
-    if (this.blockedUntil.size > 100_000) this.blockedUntil.clear();
-    return wait > 0 ? wait : null;
+    const waits = (
+      await Promise.all([
+        this.byAddress.recordFailure(addressKey),
+        clientKey === null ? null : this.byClientAndAddress.recordFailure(clientKey),
+      ])
+    ).filter((wait): wait is number => wait !== null);
+    return waits.length === 0 ? null : Math.max(...waits);
   }
 
   onApplicationShutdown(): void {

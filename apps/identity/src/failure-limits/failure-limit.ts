@@ -1,0 +1,73 @@
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+
+/** Where failure counts live: Redis shared by the replicas, warning once a minute while it is away. */
+export function failureLimitRedis(url: string, logger: Logger, what: string): Redis {
+  const redis = new Redis(url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2_000,
+  });
+  let lastErrorLog = 0;
+  redis.on('error', (error: Error) => {
+    // Reconnects are automatic; one line a minute is enough.
+    if (Date.now() - lastErrorLog > 60_000) {
+      lastErrorLog = Date.now();
+      logger.warn({ err: error }, `Redis unavailable; ${what} fall back to memory`);
+    }
+  });
+  return redis;
+}
+
+/**
+ * Counts failures per key in Redis (memory while Redis is down) and refuses a key for the rest of
+ * the window once it has `points` of them. Successes never touch Redis: once a key is over its
+ * limit this replica remembers the block itself, so checking stays a map lookup.
+ */
+export class FailureLimit {
+  readonly #limiter: RateLimiterRedis;
+  readonly #blockedUntil = new Map<string, number>();
+
+  constructor(
+    redis: Redis,
+    options: { keyPrefix: string; points: number; durationSeconds: number },
+    private readonly logger: Logger,
+  ) {
+    const { points, durationSeconds: duration } = options;
+    this.#limiter = new RateLimiterRedis({
+      storeClient: redis,
+      keyPrefix: options.keyPrefix,
+      points,
+      duration,
+      rejectIfRedisNotReady: true,
+      insuranceLimiter: new RateLimiterMemory({ points, duration }),
+    });
+  }
+
+  /** Seconds until `key` may try again, or null when it is not blocked. */
+  blockedFor(key: string): number | null {
+    const blocked = this.#blockedUntil.get(key);
+    if (blocked === undefined) return null;
+    const now = Date.now();
+    if (blocked > now) return (blocked - now) / 1000;
+    this.#blockedUntil.delete(key);
+    return null;
+  }
+
+  /** Counts a failure; returns the seconds to wait when the key is now over its limit. */
+  async recordFailure(key: string): Promise<number | null> {
+    try {
+      await this.#limiter.consume(key);
+      return null;
+    } catch (rejection) {
+      if (!(rejection instanceof RateLimiterRes)) {
+        this.logger.warn({ err: rejection }, 'failure limiter failed');
+        return null;
+      }
+      if (this.#blockedUntil.size > 100_000) this.#blockedUntil.clear();
+      this.#blockedUntil.set(key, Date.now() + rejection.msBeforeNext);
+      return rejection.msBeforeNext / 1000;
+    }
+  }
+}

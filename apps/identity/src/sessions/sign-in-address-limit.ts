@@ -1,0 +1,46 @@
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { CONFIG, LOGGER } from '@portcullis/nest-service';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { IdentityConfig } from '../config.js';
+import { FailureLimit, failureLimitRedis } from '../failure-limits/failure-limit.js';
+
+/**
+ * Failed sign-ins per source address, against credential stuffing: one guess for each of many
+ * e-mail addresses never locks any account, so the address that sends them is counted instead.
+ * Over the limit, that address may not sign in from new devices for the rest of the window; known
+ * devices (a device token from an earlier sign-in) are neither counted nor held back, so a
+ * stranger who shares an address with people (the portal without a trusted proxy, an office NAT)
+ * cannot keep them out.
+ */
+@Injectable()
+export class SignInAddressLimit implements OnApplicationShutdown {
+  private readonly redis: Redis;
+  private readonly limit: FailureLimit;
+
+  constructor(@Inject(CONFIG) config: IdentityConfig, @Inject(LOGGER) logger: Logger) {
+    this.redis = failureLimitRedis(config.REDIS_URL, logger, 'sign-in address limits');
+    this.limit = new FailureLimit(
+      this.redis,
+      {
+        keyPrefix: 'pcl:sign-in:fail:address',
+        points: config.SIGN_IN_MAX_FAILURES_PER_ADDRESS,
+        durationSeconds: config.SIGN_IN_ADDRESS_WINDOW_SECONDS,
+      },
+      logger,
+    );
+  }
+
+  /** Seconds until new devices may sign in from this address again, or null. */
+  blockedFor(address: string | null): number | null {
+    return address ? this.limit.blockedFor(address) : null;
+  }
+
+  async recordFailure(address: string | null): Promise<void> {
+    if (address) await this.limit.recordFailure(address);
+  }
+
+  onApplicationShutdown(): void {
+    this.redis.disconnect();
+  }
+}

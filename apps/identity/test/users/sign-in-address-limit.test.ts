@@ -1,0 +1,126 @@
+import { fetch, type Agent } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startIdentity, type IdentityTestApp } from '../support/identity-test-app.js';
+import { loopbackAgent } from '../support/oauth-fixtures.js';
+import {
+  ManagementEventReader,
+  signInFrom,
+  signUpUser,
+  caller,
+  type TestUser,
+} from '../support/management-fixtures.js';
+
+/**
+ * Credential stuffing: one wrong guess for each of many accounts locks none of them, so the address
+ * the guesses come from is counted. A small limit here (SIGN_IN_MAX_FAILURES_PER_ADDRESS=4: four
+ * failures pass, the fifth closes the address to new devices).
+ */
+describe('failed sign-ins per address', () => {
+  let identity: IdentityTestApp;
+  let events: ManagementEventReader;
+  beforeAll(async () => {
+    events = new ManagementEventReader();
+    [identity] = await Promise.all([
+      startIdentity({
+        SIGN_IN_MAX_FAILURES_PER_ADDRESS: '4',
+        SIGN_IN_ADDRESS_WINDOW_SECONDS: '600',
+      }),
+      events.start(),
+    ]);
+  });
+  afterAll(async () => {
+    await events?.stop();
+    await identity?.close();
+  });
+
+  /** Signs in over a connection from its own loopback address (127.x.y.z). */
+  async function signInVia(
+    agent: Agent,
+    body: { email: string; password: string; deviceToken?: string },
+  ) {
+    const response = await fetch(`${identity.url}/v1/sessions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      dispatcher: agent,
+    });
+    return {
+      status: response.status,
+      retryAfter: response.headers.get('retry-after'),
+      body: (await response.json()) as Record<string, unknown>,
+    };
+  }
+
+  it('holds back new devices from an address that failed for many accounts, never known ones', async () => {
+    const call = caller(identity);
+    const victims: TestUser[] = [];
+    for (let index = 0; index < 4; index += 1)
+      victims.push(await signUpUser(call, `stuffed${index}`));
+    const attacker = loopbackAgent().agent;
+    const neighbour = loopbackAgent().agent;
+    try {
+      // One guess per account, and two for e-mails nobody has: no account gets near a lockout.
+      // Four failures are allowed; the fifth is one too many.
+      for (const victim of victims.slice(0, 3)) {
+        expect(
+          (await signInVia(attacker, { email: victim.email, password: 'guess-123456' })).status,
+        ).toBe(401);
+      }
+      for (const nobody of ['nobody-1', 'nobody-2']) {
+        expect(
+          (
+            await signInVia(attacker, {
+              email: `${nobody}-${Date.now()}@example.test`,
+              password: 'x'.repeat(12),
+            })
+          ).status,
+        ).toBe(401);
+      }
+      // The address is over its limit: even the right password from a new device waits.
+      const held = await signInVia(attacker, {
+        email: victims[3]!.email,
+        password: victims[3]!.password,
+      });
+      expect(held.status).toBe(429);
+      expect(Number(held.retryAfter)).toBeGreaterThan(0);
+      expect(held.body).toMatchObject({
+        status: 429,
+        type: expect.stringContaining('too-many-requests'),
+      });
+      expect(String(held.body.detail)).toMatch(/network address/);
+      // The same answer for an e-mail nobody has: it tells nothing about accounts.
+      expect(
+        (
+          await signInVia(attacker, {
+            email: `nobody-else-${Date.now()}@example.test`,
+            password: 'x'.repeat(12),
+          })
+        ).status,
+      ).toBe(429);
+      // A device that signed in before still gets in from that address.
+      const known = await signInVia(attacker, {
+        email: victims[0]!.email,
+        password: victims[0]!.password,
+        deviceToken: victims[0]!.deviceToken,
+      });
+      expect(known.status).toBe(201);
+      // Other addresses are not affected.
+      expect(
+        (await signInVia(neighbour, { email: victims[3]!.email, password: victims[3]!.password }))
+          .status,
+      ).toBe(201);
+      await events.waitFor(
+        (event) =>
+          event.data.action === 'user.sign_in_failed' &&
+          event.data.details.reason === 'address_limited' &&
+          event.data.actor.label === victims[3]!.email,
+      );
+    } finally {
+      await Promise.all([attacker.close(), neighbour.close()]);
+    }
+    // The accounts themselves were never locked: the victims sign in as usual elsewhere.
+    expect((await signInFrom(call, victims[1]!.email, victims[1]!.password)).token).toMatch(
+      /^pcl_sess_/,
+    );
+  });
+});
