@@ -6,6 +6,7 @@ import { ManagementEvents } from '../audit-trail/management-events.js';
 import type { UserPrincipal } from '../auth/index.js';
 import { actorOf, type RequestMeta } from '../auth/request-meta.js';
 import type { IdentityConfig } from '../config.js';
+import { openSessionsOf } from './open-sessions.js';
 import { LOCKOUT_MS, MAX_FAILED_SIGN_INS } from './sign-in-policy.js';
 
 export const DEVICE_TOKEN_PREFIX = 'pcl_dev';
@@ -114,12 +115,7 @@ export class KnownDevices {
       }),
       this.prisma.session.groupBy({
         by: ['deviceId'],
-        where: {
-          userId: principal.userId,
-          deviceId: { not: null },
-          revokedAt: null,
-          expiresAt: { gt: now },
-        },
+        where: { ...openSessionsOf(principal.userId, now), deviceId: { not: null } },
         _count: { _all: true },
       }),
     ]);
@@ -146,7 +142,7 @@ export class KnownDevices {
     const now = new Date();
     const sessionsEnded = await this.prisma.$transaction(async (transaction) => {
       const ended = await transaction.session.updateMany({
-        where: { deviceId: id, userId: principal.userId, revokedAt: null, expiresAt: { gt: now } },
+        where: openSessionsOf(principal.userId, now, { device: id }),
         data: { revokedAt: now },
       });
       const { count } = await transaction.signInDevice.deleteMany({

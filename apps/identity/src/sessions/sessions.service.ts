@@ -8,6 +8,7 @@ import { actorOf, SYSTEM_ACTOR, type RequestMeta } from '../auth/request-meta.js
 import type { IdentityConfig } from '../config.js';
 import { PasswordHasher } from '../users/password-hasher.js';
 import { KnownDevices } from './known-devices.js';
+import { openSessionsOf } from './open-sessions.js';
 import { SignInAddressLimit } from './sign-in-address-limit.js';
 import type { SignInInput } from './session-schemas.js';
 import { LOCKOUT_MS, MAX_FAILED_SIGN_INS, SIGN_IN_FAILED } from './sign-in-policy.js';
@@ -251,12 +252,7 @@ export class SessionsService {
   ): Promise<{ sessionsEnded: number }> {
     const now = new Date();
     const { count } = await this.prisma.session.updateMany({
-      where: {
-        userId: principal.userId,
-        id: { not: principal.sessionId },
-        revokedAt: null,
-        expiresAt: { gt: now },
-      },
+      where: openSessionsOf(principal.userId, now, { exceptSession: principal.sessionId }),
       data: { revokedAt: now },
     });
     this.events.publish({

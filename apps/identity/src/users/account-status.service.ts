@@ -4,6 +4,7 @@ import { PRISMA, problems } from '@portcullis/nest-service';
 import { ManagementEvents } from '../audit-trail/management-events.js';
 import type { UserPrincipal } from '../auth/index.js';
 import { actorOf, type RequestMeta } from '../auth/request-meta.js';
+import { openSessionsOf } from '../sessions/open-sessions.js';
 
 /** Serialises status changes, so two admins disabling each other at once cannot both succeed. */
 const ACCOUNT_STATUS_LOCK = 7_401_201;
@@ -86,9 +87,10 @@ export class AccountStatusService {
       let sessionsRevoked = 0;
       if (status === 'disabled') {
         // The bearer strategy refuses disabled accounts anyway; revoking keeps it so after enabling.
+        const now = new Date();
         const revoked = await transaction.session.updateMany({
-          where: { userId: user.id, revokedAt: null },
-          data: { revokedAt: new Date() },
+          where: openSessionsOf(user.id, now),
+          data: { revokedAt: now },
         });
         sessionsRevoked = revoked.count;
       }

@@ -6,6 +6,7 @@ import { ManagementEvents } from '../audit-trail/management-events.js';
 import type { UserPrincipal } from '../auth/index.js';
 import { actorOf, type RequestMeta } from '../auth/request-meta.js';
 import type { IdentityConfig } from '../config.js';
+import { openSessionsOf } from '../sessions/open-sessions.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { PasswordHasher } from './password-hasher.js';
 import type { ChangePasswordInput, RedeemPasswordResetInput } from './password-schemas.js';
@@ -56,7 +57,7 @@ export class PasswordsService {
       // A device that knew the old password must not keep a lockout of its own for the new one.
       this.prisma.signInDevice.deleteMany({ where: { userId: user.id } }),
       this.prisma.session.updateMany({
-        where: { userId: user.id, revokedAt: null, id: { not: principal.sessionId } },
+        where: openSessionsOf(user.id, now, { exceptSession: principal.sessionId }),
         data: { revokedAt: now },
       }),
     ]);
@@ -137,7 +138,7 @@ export class PasswordsService {
       });
       if (claimed.count !== 1) throw problems.badRequest(RESET_FAILED);
       await transaction.session.updateMany({
-        where: { userId: found.userId, revokedAt: null },
+        where: openSessionsOf(found.userId, now),
         data: { revokedAt: now },
       });
       await transaction.signInDevice.deleteMany({ where: { userId: found.userId } });
