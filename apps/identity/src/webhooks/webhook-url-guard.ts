@@ -18,10 +18,11 @@ export type DestinationCheck =
   | { ok: true; addresses: string[] }
   | {
       ok: false;
-      /** For identity's log only (host, address, its class or the DNS error): never a response. */
+      /**
+       * For identity's log only (host, address, its class or the DNS error): never a response,
+       * which says WEBHOOK_DESTINATION_REFUSED for every refusal.
+       */
       reason: string;
-      /** For the client: always WEBHOOK_DESTINATION_REFUSED. */
-      message: string;
     };
 
 type Resolver = (host: string) => Promise<LookupAddress[]>;
@@ -131,7 +132,7 @@ export class WebhookUrlGuard {
 }
 
 function refused(reason: string): DestinationCheck {
-  return { ok: false, reason, message: WEBHOOK_DESTINATION_REFUSED };
+  return { ok: false, reason };
 }
 
 function codeOf(error: unknown): string {

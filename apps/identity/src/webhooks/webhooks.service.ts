@@ -13,7 +13,7 @@ import type { IdentityConfig } from '../config.js';
 import { hostOf } from '../destinations/address-class.js';
 import { TeamAccess } from '../teams/team-access.js';
 import { WEBHOOK_SECRET_PURPOSE } from './webhook-secret.js';
-import { WebhookUrlGuard } from './webhook-url-guard.js';
+import { WEBHOOK_DESTINATION_REFUSED, WebhookUrlGuard } from './webhook-url-guard.js';
 
 export const createWebhookSchema = z.strictObject({
   url: z
@@ -99,7 +99,7 @@ export class WebhooksService {
         { teamId, userId: user.userId, host: hostOf(url), reason: destination.reason },
         'webhook destination refused',
       );
-      throw problems.validation([{ path: 'url', message: destination.message }]);
+      throw problems.validation([{ path: 'url', message: WEBHOOK_DESTINATION_REFUSED }]);
     }
     const secret = `whsec_${randomBase62(43)}`;
     const endpoint = await this.prisma.webhookEndpoint.create({
