@@ -11,6 +11,7 @@ import { AuthModule } from './auth/auth.module.js';
 import { ManagementApiModule } from './auth/management-api.module.js';
 import { GatewayFeedModule } from './gateway-feed/gateway-feed.module.js';
 import { CredentialsModule } from './credentials/credentials.module.js';
+import { FailureLimitsModule } from './failure-limits/failure-limits.module.js';
 import { OAuthModule } from './oauth/oauth.module.js';
 import type { IdentityConfig } from './config.js';
 
@@ -29,6 +30,7 @@ export class IdentityModule {
         }),
         AuthModule,
         AuditTrailModule,
+        FailureLimitsModule,
         GatewayFeedModule,
         // Feature modules are added below, one per folder.
         OAuthModule,

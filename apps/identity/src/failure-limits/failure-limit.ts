@@ -1,23 +1,37 @@
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { CONFIG, LOGGER } from '@portcullis/nest-service';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import type { IdentityConfig } from '../config.js';
 
-/** Where failure counts live: Redis shared by the replicas, warning once a minute while it is away. */
-export function failureLimitRedis(url: string, logger: Logger, what: string): Redis {
-  const redis = new Redis(url, {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    connectTimeout: 2_000,
-  });
-  let lastErrorLog = 0;
-  redis.on('error', (error: Error) => {
-    // Reconnects are automatic; one line a minute is enough.
-    if (Date.now() - lastErrorLog > 60_000) {
-      lastErrorLog = Date.now();
-      logger.warn({ err: error }, `Redis unavailable; ${what} fall back to memory`);
-    }
-  });
-  return redis;
+/**
+ * Where failure counts live: Redis shared by the replicas. One connection for every limit in the
+ * process (client authentication, sign-ins per address), warning once a minute while it is away.
+ */
+@Injectable()
+export class FailureLimitRedis implements OnApplicationShutdown {
+  readonly client: Redis;
+
+  constructor(@Inject(CONFIG) config: IdentityConfig, @Inject(LOGGER) logger: Logger) {
+    this.client = new Redis(config.REDIS_URL, {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      connectTimeout: 2_000,
+    });
+    let lastErrorLog = 0;
+    this.client.on('error', (error: Error) => {
+      // Reconnects are automatic; one line a minute is enough.
+      if (Date.now() - lastErrorLog > 60_000) {
+        lastErrorLog = Date.now();
+        logger.warn({ err: error }, 'Redis unavailable; failure limits fall back to memory');
+      }
+    });
+  }
+
+  onApplicationShutdown(): void {
+    this.client.disconnect();
+  }
 }
 
 /**

@@ -1,9 +1,8 @@
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, LOGGER } from '@portcullis/nest-service';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { IdentityConfig } from '../config.js';
-import { FailureLimit, failureLimitRedis } from '../failure-limits/failure-limit.js';
+import { FailureLimit, FailureLimitRedis } from '../failure-limits/failure-limit.js';
 
 /**
  * Failed sign-ins per source address, against credential stuffing: one guess for each of many
@@ -14,14 +13,16 @@ import { FailureLimit, failureLimitRedis } from '../failure-limits/failure-limit
  * cannot keep them out.
  */
 @Injectable()
-export class SignInAddressLimit implements OnApplicationShutdown {
-  private readonly redis: Redis;
+export class SignInAddressLimit {
   private readonly limit: FailureLimit;
 
-  constructor(@Inject(CONFIG) config: IdentityConfig, @Inject(LOGGER) logger: Logger) {
-    this.redis = failureLimitRedis(config.REDIS_URL, logger, 'sign-in address limits');
+  constructor(
+    @Inject(CONFIG) config: IdentityConfig,
+    @Inject(LOGGER) logger: Logger,
+    redis: FailureLimitRedis,
+  ) {
     this.limit = new FailureLimit(
-      this.redis,
+      redis.client,
       {
         keyPrefix: 'pcl:sign-in:fail:address',
         points: config.SIGN_IN_MAX_FAILURES_PER_ADDRESS,
@@ -38,9 +39,5 @@ export class SignInAddressLimit implements OnApplicationShutdown {
 
   async recordFailure(address: string | null): Promise<void> {
     if (address) await this.limit.recordFailure(address);
-  }
-
-  onApplicationShutdown(): void {
-    this.redis.disconnect();
   }
 }

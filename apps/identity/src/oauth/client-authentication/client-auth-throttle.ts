@@ -1,9 +1,8 @@
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, LOGGER } from '@portcullis/nest-service';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { IdentityConfig } from '../../config.js';
-import { FailureLimit, failureLimitRedis } from '../../failure-limits/failure-limit.js';
+import { FailureLimit, FailureLimitRedis } from '../../failure-limits/failure-limit.js';
 
 /** A source address may fail this many times more than one client id (many clients behind a NAT). */
 const ADDRESS_FACTOR = 5;
@@ -17,22 +16,24 @@ const ADDRESS_FACTOR = 5;
  * everywhere. Guessing a secret from many addresses gains nothing: secrets carry 256 random bits.
  */
 @Injectable()
-export class ClientAuthThrottle implements OnApplicationShutdown {
-  private readonly redis: Redis;
+export class ClientAuthThrottle {
   private readonly byClientAndAddress: FailureLimit;
   private readonly byAddress: FailureLimit;
 
-  constructor(@Inject(CONFIG) config: IdentityConfig, @Inject(LOGGER) logger: Logger) {
-    this.redis = failureLimitRedis(config.REDIS_URL, logger, 'client-auth limits');
+  constructor(
+    @Inject(CONFIG) config: IdentityConfig,
+    @Inject(LOGGER) logger: Logger,
+    redis: FailureLimitRedis,
+  ) {
     const points = config.CLIENT_AUTH_MAX_FAILURES;
     const durationSeconds = config.CLIENT_AUTH_FAILURE_WINDOW_SECONDS;
     this.byClientAndAddress = new FailureLimit(
-      this.redis,
+      redis.client,
       { keyPrefix: 'pcl:oauth:auth-fail:client-address', points, durationSeconds },
       logger,
     );
     this.byAddress = new FailureLimit(
-      this.redis,
+      redis.client,
       {
         keyPrefix: 'pcl:oauth:auth-fail:address',
         points: points * ADDRESS_FACTOR,
@@ -62,10 +63,6 @@ export class ClientAuthThrottle implements OnApplicationShutdown {
       ])
     ).filter((wait): wait is number => wait !== null);
     return waits.length === 0 ? null : Math.max(...waits);
-  }
-
-  onApplicationShutdown(): void {
-    this.redis.disconnect();
   }
 }
 
