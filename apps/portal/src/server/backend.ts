@@ -2,7 +2,7 @@ import { cookies, headers as requestHeaders } from 'next/headers';
 import { redirect } from 'next/navigation';
 import type { z } from 'zod';
 import { toProblem, type Problem } from '../lib/problem';
-import { readPortalEnv } from '../readiness/portal-env';
+import { readPortalEnv, type PortalEnv } from '../readiness/portal-env';
 import { visitorHeaders } from './client-address';
 import { cookieName, requestOrigin, SESSION_COOKIE } from '../security/session-cookies';
 
@@ -45,23 +45,23 @@ function portalEnv() {
 }
 
 /** The audit trail records the person's browser (and address), not the portal's. */
-async function currentVisitorHeaders(): Promise<Record<string, string>> {
+async function currentVisitorHeaders(trustedHops: number): Promise<Record<string, string>> {
   let incoming: Awaited<ReturnType<typeof requestHeaders>>;
   try {
     incoming = await requestHeaders();
   } catch {
     return {}; // outside a request (scripts, unit tests): nobody to speak for
   }
-  return visitorHeaders(incoming, portalEnv().PORTAL_TRUSTED_PROXY_HOPS);
+  return visitorHeaders(incoming, trustedHops);
 }
 
-function baseUrl(service: Service): string {
-  const env = portalEnv();
-  return service === 'identity' ? env.IDENTITY_URL : env.AUDIT_URL;
-}
-
-export function serviceUrl(service: Service, path: string, query?: BackendRequest['query']): URL {
-  const base = baseUrl(service);
+function serviceUrl(
+  env: PortalEnv,
+  service: Service,
+  path: string,
+  query?: BackendRequest['query'],
+): URL {
+  const base = service === 'identity' ? env.IDENTITY_URL : env.AUDIT_URL;
   const url = new URL(path.replace(/^\//, ''), base.endsWith('/') ? base : `${base}/`);
   for (const [key, value] of Object.entries(query ?? {})) {
     if (value !== undefined && value !== null && value !== '')
@@ -76,8 +76,9 @@ export async function backendFetch(
   path: string,
   request: BackendRequest = {},
 ): Promise<Response> {
+  const env = portalEnv();
   const headers: Record<string, string> = {
-    ...(await currentVisitorHeaders()),
+    ...(await currentVisitorHeaders(env.PORTAL_TRUSTED_PROXY_HOPS)),
     accept: 'application/json, application/problem+json',
   };
   if (request.body !== undefined) headers['content-type'] = 'application/json';
@@ -95,7 +96,7 @@ export async function backendFetch(
   const headersOnly = request.stream ? new AbortController() : null;
   const timer = headersOnly ? setTimeout(() => headersOnly.abort(), timeoutMs) : undefined;
   try {
-    return await fetch(serviceUrl(service, path, request.query), {
+    return await fetch(serviceUrl(env, service, path, request.query), {
       method: request.method ?? 'GET',
       headers,
       body: request.body === undefined ? undefined : JSON.stringify(request.body),
