@@ -55,7 +55,7 @@ interface Outcome {
   error: string | null;
   /** The precise reason, for the log only, when `error` (which team members see) hides it. */
   detail?: string;
-  /** The destination is not allowed: give up at once. */
+  /** The URL itself cannot be delivered to (invalid, or an internal IP literal): give up at once. */
   refused: boolean;
 }
 
@@ -188,6 +188,9 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
       });
       const logged = { ...context, error: outcome.error, detail: outcome.detail };
       if (giveUp) this.logger.warn(logged, 'webhook delivery gave up');
+      // Operators hear of every refused or unresolvable destination, not only the last attempt.
+      else if (outcome.detail)
+        this.logger.warn({ ...logged, retryIn }, 'webhook destination refused');
       else this.logger.debug({ ...logged, retryIn }, 'webhook retry');
     }
     await this.prisma.webhookEndpoint
@@ -240,12 +243,15 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
       };
     } catch (error) {
       const code = (error as { code?: string }).code;
+      // A name that now resolves inside and one that stopped resolving read alike and are both
+      // retried (DNS may change back): were the first given up at once, `status` and `attempts`
+      // would tell a team which of its names point at internal addresses. A retry only looks the
+      // name up again; nothing internal is ever dialled.
       if (code === 'EDESTINATIONNOTALLOWED') {
         const detail = `${host}: ${(error as Error).message}`;
-        return { statusCode: null, error: DESTINATION_NOT_ALLOWED, detail, refused: true };
+        return { statusCode: null, error: DESTINATION_NOT_ALLOWED, detail, refused: false };
       }
       if (isDnsFailure(code)) {
-        // Retried (DNS may be down a while), yet worded as a refusal: see DESTINATION_NOT_ALLOWED.
         const detail = `${host} does not resolve (${code})`;
         return { statusCode: null, error: DESTINATION_NOT_ALLOWED, detail, refused: false };
       }

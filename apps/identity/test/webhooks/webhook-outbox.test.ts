@@ -371,48 +371,88 @@ describe('webhook outbox', () => {
       );
     });
 
-    it('keeps the address out of lastError when a name is re-pointed inside', async () => {
+    it('treats a name re-pointed inside exactly like one that stopped resolving', async () => {
       const warn = vi.spyOn(logger, 'warn');
       const port = (receiver.address() as AddressInfo).port;
       dns.set('rebind.hooks.example', '127.0.0.1');
-      const hook = await register(`http://rebind.hooks.example:${port}/hooks`);
-      expect(hook.status).toBe(201);
-      // After registration the name comes to point at an internal address (DNS rebinding).
+      dns.set('fading.hooks.example', '127.0.0.1');
+      const rebound = await register(`http://rebind.hooks.example:${port}/hooks`);
+      const fading = await register(`http://fading.hooks.example:${port}/hooks`);
+      expect([rebound.status, fading.status]).toEqual([201, 201]);
+      // After registration one name comes to point at an internal address (DNS rebinding), the
+      // other stops resolving.
       dns.set('rebind.hooks.example', '10.1.2.3');
+      dns.set('fading.hooks.example', notFound());
       await createApplication(call, owner.token, teamId);
-      const failed = await waitForStatus(hook.body.id, 'failed');
-      expect(failed).toMatchObject({ attempts: 1, lastError: DESTINATION_NOT_ALLOWED });
+
+      // What team members can read: the same status, attempts, error and a retry for both (the
+      // next attempt is WEBHOOK_RETRY_BASE_MS away, so both still show their first one).
+      const firstAttempt = async (webhookId: string) => {
+        const deadline = Date.now() + 10_000;
+        for (;;) {
+          const [delivery] = await deliveriesOf(webhookId);
+          if (delivery?.lastError) return delivery;
+          if (Date.now() > deadline) throw new Error(`delivery is ${JSON.stringify(delivery)}`);
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+      };
+      const seen = (delivery: Awaited<ReturnType<typeof firstAttempt>>) => ({
+        status: delivery.status,
+        attempts: delivery.attempts,
+        lastStatusCode: delivery.lastStatusCode,
+        lastError: delivery.lastError,
+        retries: delivery.nextAttemptAt !== null,
+      });
+      const reboundDelivery = seen(await firstAttempt(rebound.body.id));
+      expect(reboundDelivery).toEqual({
+        status: 'pending',
+        attempts: 1,
+        lastStatusCode: null,
+        lastError: DESTINATION_NOT_ALLOWED,
+        retries: true,
+      });
+      expect(seen(await firstAttempt(fading.body.id))).toEqual(reboundDelivery);
       const listed = await call('GET', `/v1/teams/${teamId}/webhooks`, { token: owner.token });
-      expect(listed.body.items[0].lastError).toBe(DESTINATION_NOT_ALLOWED);
-      expect(JSON.stringify(listed.body)).not.toMatch(/10\.1\.2\.3|private/);
+      const endpoints = (listed.body.items as { id: string; lastError: string | null }[]).filter(
+        (item) => item.id === rebound.body.id || item.id === fading.body.id,
+      );
+      expect(endpoints.map((item) => item.lastError)).toEqual([
+        DESTINATION_NOT_ALLOWED,
+        DESTINATION_NOT_ALLOWED,
+      ]);
+      expect(JSON.stringify(listed.body)).not.toMatch(/10\.1\.2\.3|private|ENOTFOUND/);
+      // Operators learn which is which from the log.
       expect(warn).toHaveBeenCalledWith(
         expect.objectContaining({
-          webhookId: hook.body.id,
+          webhookId: rebound.body.id,
           teamId,
           detail: expect.stringMatching(/10\.1\.2\.3 is a private address/),
         }),
-        'webhook delivery gave up',
+        'webhook destination refused',
       );
-    });
+      expect(warn).toHaveBeenCalledWith(
+        expect.objectContaining({
+          webhookId: fading.body.id,
+          detail: 'fading.hooks.example does not resolve (ENOTFOUND)',
+        }),
+        'webhook destination refused',
+      );
 
-    it('reports a name that stopped resolving like a refused one, and retries it', async () => {
-      const port = (receiver.address() as AddressInfo).port;
-      dns.set('fading.hooks.example', '127.0.0.1');
-      const hook = await register(`http://fading.hooks.example:${port}/hooks`);
-      expect(hook.status).toBe(201);
-      dns.set('fading.hooks.example', notFound());
-      await createApplication(call, owner.token, teamId);
-      const deadline = Date.now() + 10_000;
-      let pending = (await deliveriesOf(hook.body.id))[0];
-      while (!pending?.lastError && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        pending = (await deliveriesOf(hook.body.id))[0];
-      }
-      expect(pending).toMatchObject({ status: 'pending', lastError: DESTINATION_NOT_ALLOWED });
-      const removed = await call('DELETE', `/v1/teams/${teamId}/webhooks/${hook.body.id}`, {
-        token: owner.token,
+      // The last attempt gives up the same way for both.
+      await prisma.webhookDelivery.updateMany({
+        where: { endpointId: { in: [rebound.body.id, fading.body.id] } },
+        data: { attempts: 7, nextAttemptAt: new Date() },
       });
-      expect(removed.status).toBe(204);
+      const reboundFailed = await waitForStatus(rebound.body.id, 'failed');
+      const fadingFailed = await waitForStatus(fading.body.id, 'failed');
+      expect(seen(reboundFailed)).toEqual({
+        status: 'failed',
+        attempts: 8,
+        lastStatusCode: null,
+        lastError: DESTINATION_NOT_ALLOWED,
+        retries: false,
+      });
+      expect(seen(fadingFailed)).toEqual(seen(reboundFailed));
     });
   });
 
