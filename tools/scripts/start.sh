@@ -14,6 +14,10 @@ export IDENTITY_URL="${IDENTITY_URL:-http://127.0.0.1:$IDENTITY_PORT}"
 export AUDIT_URL="${AUDIT_URL:-http://127.0.0.1:$AUDIT_PORT}"
 if [ "${GATEWAY_PLAIN_HTTP:-false}" = true ]; then GATEWAY_URL="http://127.0.0.1:$GATEWAY_PORT"; else GATEWAY_URL="https://127.0.0.1:$GATEWAY_PORT"; fi
 export SPOOL_DIR="${SPOOL_DIR:-$VAR_DIR/spool}"
+# Everything runs on this machine: identity and audit believe the portal (on loopback) when it
+# names the visitor's address, so sign-ins and the audit trail show the browser's address, and
+# failed sign-ins count per visitor. Set TRUSTED_PROXIES= (empty) to believe nobody.
+export TRUSTED_PROXIES="${TRUSTED_PROXIES-127.0.0.1,::1}"
 # Visitors browse the catalog without signing in through the portal's service token: the
 # `portal=` entry of identity's IDENTITY_SERVICE_TOKENS (identity's development default when unset).
 if [ -z "${PORTAL_SERVICE_TOKEN:-}" ]; then
@@ -71,8 +75,9 @@ start_apps() {
   local gateway_flags
   read -ra gateway_flags <"$ROOT/apps/gateway/node-flags.txt"
   launch gateway node "${gateway_flags[@]}" apps/gateway/dist/main.js
-  # Next itself, not through npx: npx would leave the server running when it is stopped.
-  (cd apps/portal && exec node ../../node_modules/next/dist/bin/next start -p "$PORTAL_PORT" -H 127.0.0.1) >"$LOG_DIR/portal.log" 2>&1 &
+  # The portal's own server (Next.js inside it; it records each visitor's address), not through
+  # npm or npx: they would leave the server running when it is stopped.
+  (cd apps/portal && PORTAL_PORT="$PORTAL_PORT" HOST=127.0.0.1 exec node server.ts) >"$LOG_DIR/portal.log" 2>&1 &
   pids+=("$!")
   wait_ready audit "$AUDIT_URL/readyz"
   wait_ready gateway "$GATEWAY_URL/readyz"

@@ -7,10 +7,14 @@ import { ROOT, type AppProcess } from '../../support/app-process.js';
 import { freePort } from '../../support/ports.js';
 
 /**
- * The portal as users run it: `next start` on its production build (apps/portal/.next, made by the
- * test command's build step), on a free port, pointed at the given services.
+ * The portal as users run it: its server (apps/portal/server.ts, Next.js in production mode) on
+ * its production build (apps/portal/.next, made by the test command's build step), on a free port,
+ * pointed at the given services. `host` `::` also takes IPv6 loopback connections.
  */
-export async function startPortalProcess(env: Record<string, string>): Promise<AppProcess> {
+export async function startPortalProcess(
+  env: Record<string, string>,
+  host: '127.0.0.1' | '::' = '127.0.0.1',
+): Promise<AppProcess> {
   const portalDir = resolve(ROOT, 'apps/portal');
   if (!existsSync(resolve(portalDir, '.next/BUILD_ID'))) {
     throw new Error('apps/portal/.next is missing: build first (npx nx run-many -t build).');
@@ -21,14 +25,15 @@ export async function startPortalProcess(env: Record<string, string>): Promise<A
   mkdirSync(logDir, { recursive: true });
   const logPath = resolve(logDir, 'e2e-portal.log');
   const log = createWriteStream(logPath, { flags: 'w' });
-  const nextBin = resolve(ROOT, 'node_modules/next/dist/bin/next');
-  const child = spawn(process.execPath, [nextBin, 'start', '-H', '127.0.0.1', '-p', String(port)], {
+  const child = spawn(process.execPath, ['server.ts'], {
     // From the app's own folder: next.config.ts resolves its imports from the working directory.
     cwd: portalDir,
     env: {
       PATH: process.env.PATH ?? '',
       NODE_ENV: 'production',
       NEXT_TELEMETRY_DISABLED: '1',
+      PORTAL_PORT: String(port),
+      HOST: host,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

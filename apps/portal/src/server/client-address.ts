@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { peerAddressFrom } from './peer-address';
 
 /** Longest User-Agent passed on to identity and audit (they keep 512–1,024 characters). */
 const MAX_USER_AGENT_LENGTH = 512;
@@ -20,8 +21,10 @@ export function clientAddressFrom(forwardedFor: string | null, trustedHops: numb
 
 /**
  * Headers that tell identity and audit who is behind a portal request: the browser's User-Agent
- * always (it is the visitor's claim either way), its address when a trusted proxy vouches for it
- * (identity and audit believe X-Forwarded-For from the portal once it is in their TRUSTED_PROXIES).
+ * always (it is the visitor's claim either way), and its address — with trusted proxies in front,
+ * the one they name; with none, the connection's own, as the portal's server recorded it
+ * (peer-address.ts; none under plain `next start`). Identity and audit believe X-Forwarded-For
+ * from the portal once it is in their TRUSTED_PROXIES.
  */
 export function visitorHeaders(
   incoming: { get(name: string): string | null },
@@ -30,7 +33,10 @@ export function visitorHeaders(
   const headers: Record<string, string> = {};
   const userAgent = incoming.get('user-agent')?.trim();
   if (userAgent) headers['user-agent'] = userAgent.slice(0, MAX_USER_AGENT_LENGTH);
-  const address = clientAddressFrom(incoming.get('x-forwarded-for'), trustedHops);
+  const address =
+    trustedHops === 0
+      ? peerAddressFrom(incoming)
+      : clientAddressFrom(incoming.get('x-forwarded-for'), trustedHops);
   if (address) headers['x-forwarded-for'] = address;
   return headers;
 }
