@@ -4,7 +4,7 @@ import type { PrismaClient, SignInDevice } from '@portcullis/db';
 import { CONFIG, PRISMA, problems } from '@portcullis/nest-service';
 import { ManagementEvents } from '../audit-trail/management-events.js';
 import type { UserPrincipal } from '../auth/index.js';
-import { actorOf, type RequestMeta } from '../auth/request-meta.js';
+import { actorOf, SYSTEM_ACTOR, type RequestMeta } from '../auth/request-meta.js';
 import type { IdentityConfig } from '../config.js';
 import { openSessionsOf } from './open-sessions.js';
 import { LOCKOUT_MS, MAX_FAILED_SIGN_INS } from './sign-in-policy.js';
@@ -48,11 +48,15 @@ export class KnownDevices {
     return device;
   }
 
-  /** Remembers a device after a right password; forgets expired ones and those over the cap. */
+  /**
+   * Remembers a device after a right password; forgets expired ones and those over the cap. A
+   * device forgotten for the cap is signed out like one forgotten on request (audited, by the
+   * system): its sessions would otherwise stay open where nobody sees them.
+   */
   async register(userId: string, meta: RequestMeta, now: Date): Promise<DeviceGrant> {
     const token = generateOpaqueToken(DEVICE_TOKEN_PREFIX);
     const expiresAt = new Date(now.getTime() + this.ttlMs);
-    const id = await this.prisma.$transaction(async (transaction) => {
+    const { id, evicted } = await this.prisma.$transaction(async (transaction) => {
       const created = await transaction.signInDevice.create({
         data: {
           userId,
@@ -70,11 +74,32 @@ export class KnownDevices {
         take: MAX_DEVICES_PER_USER,
         select: { id: true },
       });
-      await transaction.signInDevice.deleteMany({
-        where: { userId, id: { notIn: kept.map((device) => device.id) } },
+      const keptIds = kept.map((device) => device.id);
+      const overTheCap = await transaction.signInDevice.findMany({
+        where: { userId, id: { notIn: keptIds }, expiresAt: { gt: now } },
+        select: { id: true },
       });
-      return created.id;
+      const evicted: { deviceId: string; sessionsEnded: number }[] = [];
+      for (const device of overTheCap) {
+        const ended = await transaction.session.updateMany({
+          where: openSessionsOf(userId, now, { device: device.id }),
+          data: { revokedAt: now },
+        });
+        evicted.push({ deviceId: device.id, sessionsEnded: ended.count });
+      }
+      await transaction.signInDevice.deleteMany({ where: { userId, id: { notIn: keptIds } } });
+      return { id: created.id, evicted };
     });
+    for (const details of evicted) {
+      this.events.publish({
+        action: 'user.device_forgotten',
+        outcome: 'success',
+        actor: SYSTEM_ACTOR,
+        target: { type: 'user', id: userId },
+        ...meta,
+        details: { ...details, reason: 'device_limit' },
+      });
+    }
     return { id, token, expiresAt };
   }
 

@@ -155,7 +155,13 @@ describe('known devices: a stranger failing for an e-mail address never locks it
     expect(await prisma.signInDevice.count({ where: { userId: user.id } })).toBe(
       MAX_DEVICES_PER_USER,
     );
-    // The first device was used longest ago: it is the one forgotten.
+    // The first device was used longest ago: it is the one forgotten, and signed out with it.
+    expect((await call('GET', '/v1/me', { token: user.token })).status).toBe(401);
+    const [forgotten] = await events.waitFor(
+      (event) => event.data.action === 'user.device_forgotten' && event.data.target.id === user.id,
+    );
+    expect(forgotten!.data.actor.type).toBe('system');
+    expect(forgotten!.data.details).toMatchObject({ reason: 'device_limit', sessionsEnded: 1 });
     expect((await attempt(user, user.password, user.deviceToken)).body.deviceToken).not.toBe(
       user.deviceToken,
     );
