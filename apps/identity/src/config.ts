@@ -166,6 +166,29 @@ export function loadIdentityConfig(env: NodeJS.ProcessEnv = process.env) {
   return config;
 }
 
+/**
+ * Settings that start fine but that a production deployment most likely did not mean; logged at
+ * start-up. With a portal (a `portal=` service token) and no TRUSTED_PROXIES, every portal
+ * visitor's sign-in comes from the portal's address: the audit trail names the portal, and one
+ * stranger's failed sign-ins close the portal to every person's new devices for a while.
+ */
+export function startupWarnings(config: IdentityConfig): string[] {
+  const warnings: string[] = [];
+  if (
+    config.NODE_ENV === 'production' &&
+    config.IDENTITY_SERVICE_TOKENS.has('portal') &&
+    config.TRUSTED_PROXIES.length === 0
+  ) {
+    warnings.push(
+      'TRUSTED_PROXIES is empty: sign-ins through the portal are recorded and limited by the ' +
+        "portal's address, not each visitor's (SIGN_IN_MAX_FAILURES_PER_ADDRESS failures by anyone " +
+        "hold back every person's new devices). Add the portal's address (README: " +
+        '"Who did what, from where").',
+    );
+  }
+  return warnings;
+}
+
 function assertProductionSafe(config: ReturnType<typeof loadConfig<typeof identityEnv>>): void {
   if (config.NODE_ENV !== 'production') return;
   const problems: string[] = [];

@@ -1,7 +1,7 @@
 import { startService, type ServiceOptions } from '@portcullis/nest-service';
 import type { Logger } from 'pino';
 import { IdentityModule } from './identity.module.js';
-import type { IdentityConfig } from './config.js';
+import { startupWarnings, type IdentityConfig } from './config.js';
 import { TokenFastPath } from './oauth/token-fast-path.js';
 
 /** How identity is assembled, shared by the entry point and the tests that start it in-process. */
@@ -27,6 +27,7 @@ export async function runIdentityServer(
   logger: Logger,
   telemetry: { shutdown(): Promise<void> },
 ): Promise<void> {
+  for (const warning of startupWarnings(config)) logger.warn(warning);
   const app = await startService(identityServiceOptions(config, logger));
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'shutting down');
