@@ -93,6 +93,13 @@ export const identityEnv = {
    */
   SIGN_IN_MAX_FAILURES_PER_ADDRESS: positiveIntVar(30),
   SIGN_IN_ADDRESS_WINDOW_SECONDS: positiveIntVar(900),
+  /**
+   * "No such user" answers one person may get from adding team members by e-mail in
+   * TEAM_MEMBER_LOOKUP_WINDOW_SECONDS; past that, adding members answers 429 until the window ends
+   * (the answers tell whether an account exists).
+   */
+  TEAM_MEMBER_LOOKUP_MAX_MISSES: positiveIntVar(20),
+  TEAM_MEMBER_LOOKUP_WINDOW_SECONDS: positiveIntVar(3600),
   /** How often each replica sweeps credentials past expiry or grace, and lapsed suspensions (0 = never). */
   CREDENTIAL_SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(30),
   /**

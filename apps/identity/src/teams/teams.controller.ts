@@ -47,8 +47,12 @@ export class TeamsController {
   }
 
   @Post(':id/members')
-  @ApiOperation({ summary: 'Add a registered user to the team (owners)' })
-  @ApiProblems(400, 401, 403, 404, 409)
+  @ApiOperation({
+    summary: 'Add a registered user to the team (owners)',
+    description:
+      '404 when no account has the e-mail address. Each person gets TEAM_MEMBER_LOOKUP_MAX_MISSES such answers per TEAM_MEMBER_LOOKUP_WINDOW_SECONDS; past that, every add answers 429 with Retry-After until the window ends.',
+  })
+  @ApiProblems(400, 401, 403, 404, 409, 429)
   addMember(
     @CurrentUser() user: UserPrincipal,
     @Param('id', new ParseUUIDPipe()) id: string,

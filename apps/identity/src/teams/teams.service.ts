@@ -5,6 +5,7 @@ import { PRISMA, problems } from '@portcullis/nest-service';
 import { ManagementEvents } from '../audit-trail/management-events.js';
 import type { UserPrincipal } from '../auth/index.js';
 import { actorOf, type RequestMeta } from '../auth/request-meta.js';
+import { MemberLookupLimit } from '../failure-limits/member-lookup-limit.js';
 import { WebhookDispatcher } from '../webhooks/webhook-dispatcher.js';
 import { pageArgs, type PaginationQuery } from '../users/pagination.js';
 import { TeamAccess } from './team-access.js';
@@ -17,6 +18,7 @@ export class TeamsService {
     private readonly access: TeamAccess,
     private readonly events: ManagementEvents,
     private readonly webhooks: WebhookDispatcher,
+    private readonly lookups: MemberLookupLimit,
   ) {}
 
   /** Creates a team with `ownerId` as its owner; a taken generated slug gets a random suffix. */
@@ -127,11 +129,15 @@ export class TeamsService {
 
   async addMember(user: UserPrincipal, teamId: string, input: AddMemberInput, meta: RequestMeta) {
     await this.access.requireOwner(user, teamId);
+    this.lookups.check(user.userId);
     const member = await this.prisma.user.findUnique({
       where: { email: input.email.toLowerCase() },
       select: { id: true, email: true },
     });
-    if (!member) throw problems.notFound('User');
+    if (!member) {
+      await this.lookups.recordMiss(user.userId);
+      throw problems.notFound('User');
+    }
     try {
       await this.prisma.teamMember.create({
         data: { teamId, userId: member.id, role: input.role },
