@@ -46,8 +46,9 @@ export class MemberLookupLimit {
 }
 
 function tooManyMisses(waitSeconds: number) {
+  const minutes = Math.max(1, Math.ceil(waitSeconds / 60));
   return problems.tooManyRequests(
-    'Too many e-mail addresses without an account were tried; adding members is paused for now.',
+    `Too many e-mail addresses without an account were tried; adding members is paused for ${minutes} minute${minutes === 1 ? '' : 's'}.`,
     Math.max(1, Math.ceil(waitSeconds)),
   );
 }

@@ -49,6 +49,7 @@ describe('team member lookups per person', () => {
     expect(fourth.status).toBe(429);
     expect(fourth.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(Number(fourth.headers.get('retry-after'))).toBeGreaterThan(500);
+    expect(fourth.body.detail).toMatch(/adding members is paused for 10 minutes\.$/);
     // An account that exists gets the same 429: a 201 would answer the question anyway.
     const found = await add(prober, teamId, existing.email);
     expect(found.status).toBe(429);
