@@ -1,3 +1,5 @@
+// Before kafkajs loads: it takes the grouping function it patches when it first loads.
+import './kafkajs-linear-grouping.js';
 import { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { applyKafkajsFastCrc32c } from './kafkajs-crc32c.js';
