@@ -41,6 +41,7 @@ export class FailureLimitRedis implements OnApplicationShutdown {
  */
 export class FailureLimit {
   readonly #limiter: RateLimiterRedis;
+  readonly #points: number;
   readonly #blockedUntil = new Map<string, number>();
 
   constructor(
@@ -49,6 +50,7 @@ export class FailureLimit {
     private readonly logger: Logger,
   ) {
     const { points, durationSeconds: duration } = options;
+    this.#points = points;
     this.#limiter = new RateLimiterRedis({
       storeClient: redis,
       keyPrefix: options.keyPrefix,
@@ -67,6 +69,24 @@ export class FailureLimit {
     if (blocked > now) return (blocked - now) / 1000;
     this.#blockedUntil.delete(key);
     return null;
+  }
+
+  /**
+   * Like blockedFor, but also asks Redis, so a key over its limit on another replica is blocked
+   * here too (one Redis read; for checks that are rare, not for every sign-in).
+   */
+  async blockedAnywhereFor(key: string): Promise<number | null> {
+    const local = this.blockedFor(key);
+    if (local !== null) return local;
+    try {
+      const counted = await this.#limiter.get(key);
+      if (!counted || counted.consumedPoints <= this.#points) return null;
+      this.#blockedUntil.set(key, Date.now() + counted.msBeforeNext);
+      return counted.msBeforeNext / 1000;
+    } catch (error) {
+      this.logger.warn({ err: error }, 'failure limiter failed');
+      return null;
+    }
   }
 
   /** Counts a failure; returns the seconds to wait when the key is now over its limit. */

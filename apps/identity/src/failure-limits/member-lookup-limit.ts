@@ -32,9 +32,9 @@ export class MemberLookupLimit {
     );
   }
 
-  /** Refuses (429) while this person has used up their misses. */
-  check(userId: string): void {
-    const wait = this.#limit.blockedFor(userId);
+  /** Refuses (429) while this person has used up their misses, on any replica. */
+  async check(userId: string): Promise<void> {
+    const wait = await this.#limit.blockedAnywhereFor(userId);
     if (wait !== null) throw tooManyMisses(wait);
   }
 

@@ -129,7 +129,7 @@ export class TeamsService {
 
   async addMember(user: UserPrincipal, teamId: string, input: AddMemberInput, meta: RequestMeta) {
     await this.access.requireOwner(user, teamId);
-    this.lookups.check(user.userId);
+    await this.lookups.check(user.userId);
     const member = await this.prisma.user.findUnique({
       where: { email: input.email.toLowerCase() },
       select: { id: true, email: true },

@@ -8,16 +8,18 @@ import { caller, signUpUser, type Call, type TestUser } from '../support/managem
  */
 describe('team member lookups per person', () => {
   let identity: IdentityTestApp;
+  /** A second replica on the same database and Redis. */
+  let replica: IdentityTestApp;
   let call: Call;
+  let callReplica: Call;
   beforeAll(async () => {
-    identity = await startIdentity({
-      TEAM_MEMBER_LOOKUP_MAX_MISSES: '3',
-      TEAM_MEMBER_LOOKUP_WINDOW_SECONDS: '600',
-    });
+    const env = { TEAM_MEMBER_LOOKUP_MAX_MISSES: '3', TEAM_MEMBER_LOOKUP_WINDOW_SECONDS: '600' };
+    [identity, replica] = await Promise.all([startIdentity(env), startIdentity(env)]);
     call = caller(identity);
+    callReplica = caller(replica);
   });
   afterAll(async () => {
-    await identity?.close();
+    await Promise.all([identity?.close(), replica?.close()]);
   });
 
   async function ownTeam(user: TestUser): Promise<string> {
@@ -29,8 +31,8 @@ describe('team member lookups per person', () => {
     return created.body.id as string;
   }
 
-  const add = (user: TestUser, teamId: string, email: string) =>
-    call('POST', `/v1/teams/${teamId}/members`, {
+  const add = (user: TestUser, teamId: string, email: string, via = call) =>
+    via('POST', `/v1/teams/${teamId}/members`, {
       token: user.token,
       body: { email, role: 'member' },
     });
@@ -50,9 +52,13 @@ describe('team member lookups per person', () => {
     expect(fourth.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(Number(fourth.headers.get('retry-after'))).toBeGreaterThan(500);
     expect(fourth.body.detail).toMatch(/adding members is paused for 10 minutes\.$/);
-    // An account that exists gets the same 429: a 201 would answer the question anyway.
+    // An account that exists gets the same 429: a 201 would answer the question anyway. So does
+    // every replica (the count is in Redis), not only the one that counted the misses.
     const found = await add(prober, teamId, existing.email);
     expect(found.status).toBe(429);
+    const elsewhere = await add(prober, teamId, existing.email, callReplica);
+    expect(elsewhere.status).toBe(429);
+    expect(Number(elsewhere.headers.get('retry-after'))).toBeGreaterThan(500);
     const team = await call('GET', `/v1/teams/${teamId}`, { token: prober.token });
     expect((team.body.members as { userId: string }[]).map((member) => member.userId)).toEqual([
       prober.id,
