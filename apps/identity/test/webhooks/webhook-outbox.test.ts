@@ -412,30 +412,40 @@ describe('webhook outbox', () => {
         retries: true,
       });
       expect(seen(await firstAttempt(fading.body.id))).toEqual(reboundDelivery);
-      const listed = await call('GET', `/v1/teams/${teamId}/webhooks`, { token: owner.token });
-      const endpoints = (listed.body.items as { id: string; lastError: string | null }[]).filter(
-        (item) => item.id === rebound.body.id || item.id === fading.body.id,
+      // The endpoints' lastError and the log line follow the delivery's row: wait for them.
+      await vi.waitFor(
+        async () => {
+          const listed = await call('GET', `/v1/teams/${teamId}/webhooks`, {
+            token: owner.token,
+          });
+          const endpoints = (listed.body.items as { id: string; lastError: string | null }[])
+            .filter((item) => item.id === rebound.body.id || item.id === fading.body.id)
+            .map((item) => item.lastError);
+          expect(endpoints).toEqual([DESTINATION_NOT_ALLOWED, DESTINATION_NOT_ALLOWED]);
+          expect(JSON.stringify(listed.body)).not.toMatch(/10\.1\.2\.3|private|ENOTFOUND/);
+        },
+        { timeout: 5_000, interval: 100 },
       );
-      expect(endpoints.map((item) => item.lastError)).toEqual([
-        DESTINATION_NOT_ALLOWED,
-        DESTINATION_NOT_ALLOWED,
-      ]);
-      expect(JSON.stringify(listed.body)).not.toMatch(/10\.1\.2\.3|private|ENOTFOUND/);
       // Operators learn which is which from the log.
-      expect(warn).toHaveBeenCalledWith(
-        expect.objectContaining({
-          webhookId: rebound.body.id,
-          teamId,
-          detail: expect.stringMatching(/10\.1\.2\.3 is a private address/),
-        }),
-        'webhook destination refused',
-      );
-      expect(warn).toHaveBeenCalledWith(
-        expect.objectContaining({
-          webhookId: fading.body.id,
-          detail: 'fading.hooks.example does not resolve (ENOTFOUND)',
-        }),
-        'webhook destination refused',
+      await vi.waitFor(
+        () => {
+          expect(warn).toHaveBeenCalledWith(
+            expect.objectContaining({
+              webhookId: rebound.body.id,
+              teamId,
+              detail: expect.stringMatching(/10\.1\.2\.3 is a private address/),
+            }),
+            'webhook destination refused',
+          );
+          expect(warn).toHaveBeenCalledWith(
+            expect.objectContaining({
+              webhookId: fading.body.id,
+              detail: 'fading.hooks.example does not resolve (ENOTFOUND)',
+            }),
+            'webhook destination refused',
+          );
+        },
+        { timeout: 5_000, interval: 100 },
       );
 
       // The last attempt gives up the same way for both.
