@@ -100,6 +100,29 @@ export const identityEnv = {
    */
   TEAM_MEMBER_LOOKUP_MAX_MISSES: positiveIntVar(20),
   TEAM_MEMBER_LOOKUP_WINDOW_SECONDS: positiveIntVar(3600),
+  /**
+   * Who may create an account: `open` (anyone; only addresses at SIGN_UP_EMAIL_DOMAINS when set)
+   * or `invitation` (only with a code an admin issued for that address).
+   */
+  SIGN_UP_MODE: z.enum(['open', 'invitation']).default('open'),
+  /**
+   * E-mail domains open sign-up accepts (comma-separated, matched exactly: `example.com` does
+   * not admit `eng.example.com`); empty accepts any. An invitation admits any address.
+   */
+  SIGN_UP_EMAIL_DOMAINS: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((entry) => entry.trim().toLowerCase().replace(/^@/, ''))
+        .filter(Boolean),
+    )
+    .refine((entries) => entries.every((entry) => isIP(entry) === 0 && isHostOrRange(entry)), {
+      error: 'must be comma-separated domain names (example.com)',
+    }),
+  /** How long an invitation to sign up stays redeemable (default 7 days). */
+  INVITATION_TTL_SECONDS: positiveIntVar(7 * 24 * 60 * 60),
   /** How often each replica sweeps credentials past expiry or grace, and lapsed suspensions (0 = never). */
   CREDENTIAL_SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(30),
   /**
@@ -191,6 +214,17 @@ export function startupWarnings(config: IdentityConfig): string[] {
         "portal's address, not each visitor's (SIGN_IN_MAX_FAILURES_PER_ADDRESS failures by anyone " +
         "hold back every person's new devices). Add the portal's address (README: " +
         '"Who did what, from where").',
+    );
+  }
+  if (
+    config.NODE_ENV === 'production' &&
+    config.SIGN_UP_MODE === 'open' &&
+    config.SIGN_UP_EMAIL_DOMAINS.length === 0
+  ) {
+    warnings.push(
+      'SIGN_UP_MODE is open and SIGN_UP_EMAIL_DOMAINS is empty: anyone who reaches the portal or ' +
+        'identity can create a developer account. Set SIGN_UP_EMAIL_DOMAINS, or SIGN_UP_MODE=invitation ' +
+        '(README: "Who may sign up").',
     );
   }
   return warnings;

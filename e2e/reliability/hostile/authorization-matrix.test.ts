@@ -70,6 +70,8 @@ const IDENTITY: Record<string, ServiceExpectation> = {
   'DELETE /v1/security/responses/{id}': { ...servicesRefused, svcAudit: 404 },
   // Redeeming a one-time password reset needs no session: the code is the credential.
   'POST /v1/password-resets': publicEmpty(400),
+  // Whether sign-up is open: the portal's sign-up form asks before anyone is signed in.
+  'GET /v1/sign-up-policy': publicEmpty(200),
   ...Object.fromEntries(
     [
       'POST /v1/applications/{appId}/credentials',
@@ -86,6 +88,9 @@ const IDENTITY: Record<string, ServiceExpectation> = {
       'DELETE /v1/security/blocks/{id}',
       'POST /v1/me/password',
       'POST /v1/users/{id}/password-reset',
+      'POST /v1/invitations',
+      'GET /v1/invitations',
+      'DELETE /v1/invitations/{id}',
       'POST /v1/users/{id}/disable',
       'POST /v1/users/{id}/enable',
       'POST /v1/me/mfa/recovery-codes',
@@ -158,6 +163,9 @@ const IDENTITY_PEOPLE: Record<string, People> = {
   'GET /v1/users/{id}': people(['sec', 'admin'], 404),
   // Changing people: admins only (security reads them).
   'POST /v1/users/{id}/password-reset': people(['admin'], 404),
+  'POST /v1/invitations': people(['admin'], 400),
+  'GET /v1/invitations': people(['admin'], 200),
+  'DELETE /v1/invitations/{id}': people(['admin'], 404),
   'POST /v1/users/{id}/disable': people(['admin'], 404),
   'POST /v1/users/{id}/enable': people(['admin'], 404),
   'POST /v1/users/{id}/roles': people(['admin'], 400),

@@ -4,6 +4,8 @@ import { defineEventSchema } from './envelope.js';
 /** Every state change in identity, named `<entity>.<past-tense verb>`. */
 export const managementActionSchema = z.enum([
   'user.signed_up',
+  'user.invitation_issued',
+  'user.invitation_revoked',
   'user.signed_in',
   'user.sign_in_failed',
   'user.locked_out',

@@ -18,10 +18,11 @@ export class UsersController {
   @Post('users')
   @ApiOperation({
     summary: 'Sign up',
-    description: 'Creates a developer account with a personal team. Passwords: 12+ characters.',
+    description:
+      'Creates a developer account with a personal team. Passwords: 12+ characters. Who may sign up: `GET /v1/sign-up-policy`; without an invitation where the policy needs one (invitation mode, or an address outside the allowed domains) a 403, before the address is looked up. `invitationCode` from an admin admits the address it was issued for, once; a code that is not valid for this address is a 400.',
   })
   @ApiResponse({ status: 201, description: 'The new account' })
-  @ApiProblems(400, 409)
+  @ApiProblems(400, 403, 409)
   signUp(@ValidatedBody(signUpSchema) body: SignUpInput, @CurrentRequestMeta() meta: RequestMeta) {
     return this.users.signUp(body, meta);
   }

@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { InvitationsModule } from '../invitations/invitations.module.js';
 import { SessionsController } from '../sessions/sessions.controller.js';
 import { DevicesController } from '../sessions/devices.controller.js';
 import { SignInAddressLimit } from '../sessions/sign-in-address-limit.js';
@@ -12,11 +13,12 @@ import { UsersController } from './users.controller.js';
 import { UsersService } from './users.service.js';
 
 /**
- * Accounts and sessions: sign-up, sign-in (with lockout), sign-out, profile, passwords, and
+ * Accounts and sessions: sign-up (with its policy and invitations), sign-in (with lockout), sign-out, profile, passwords, and
  * admins disabling or enabling accounts.
  */
 @Global()
 @Module({
+  imports: [InvitationsModule],
   controllers: [UsersController, SessionsController, DevicesController, PasswordsController],
   providers: [
     PasswordHasher,

@@ -4,6 +4,8 @@ import { PRISMA, problems } from '@portcullis/nest-service';
 import { ManagementEvents } from '../audit-trail/management-events.js';
 import type { UserPrincipal } from '../auth/index.js';
 import type { RequestMeta } from '../auth/request-meta.js';
+import { InvitationsService } from '../invitations/invitations.service.js';
+import { SignUpPolicy } from '../invitations/sign-up-policy.js';
 import { isUniqueViolation, TeamsService } from '../teams/teams.service.js';
 import { PasswordHasher } from './password-hasher.js';
 import type { SignUpInput } from './user-schemas.js';
@@ -15,10 +17,21 @@ export class UsersService {
     private readonly hasher: PasswordHasher,
     private readonly teams: TeamsService,
     private readonly events: ManagementEvents,
+    private readonly policy: SignUpPolicy,
+    private readonly invitations: InvitationsService,
   ) {}
 
-  /** A new user is a developer with a personal team, so their apps have an owner from day one. */
+  /**
+   * A new user is a developer with a personal team, so their apps have an owner from day one.
+   * The policy and the invitation are checked before the address is looked up (a refusal says
+   * nothing about existing accounts) and before the password is hashed.
+   */
   async signUp(input: SignUpInput, meta: RequestMeta) {
+    const invitation =
+      input.invitationCode === undefined
+        ? null
+        : await this.invitations.findRedeemable(input.invitationCode, input.email);
+    if (!invitation) this.policy.assertOpenTo(input.email);
     const passwordHash = await this.hasher.hash(input.password);
     let created;
     try {
@@ -31,6 +44,7 @@ export class UsersService {
             roleAssignments: { create: { role: 'developer' } },
           },
         });
+        if (invitation) await this.invitations.redeem(transaction, invitation, user.id);
         const team = await this.teams.createTeam(transaction, user.id, {
           name: `${input.displayName}'s team`,
         });
@@ -50,7 +64,7 @@ export class UsersService {
       target: { type: 'user', id: created.user.id },
       teamId: created.team.id,
       ...meta,
-      details: { email: created.user.email },
+      details: { email: created.user.email, invitationId: invitation?.id ?? null },
     });
     this.events.publish({
       action: 'team.created',

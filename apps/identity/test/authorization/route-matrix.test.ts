@@ -319,6 +319,41 @@ describe('management API: role × route matrix', () => {
       expected: { ...forUsers(400), anon: 400, svc: 400 },
     },
     {
+      name: 'who may sign up (public)',
+      method: 'GET',
+      path: () => '/v1/sign-up-policy',
+      expected: { ...forUsers(200), anon: 200, svc: 200 },
+    },
+    {
+      name: 'invite someone to sign up',
+      method: 'POST',
+      path: () => '/v1/invitations',
+      prepare: async () => ({ body: { email: `invite-${suffix()}@example.test` } }),
+      expected: adminOnly(201),
+    },
+    {
+      name: 'list invitations',
+      method: 'GET',
+      path: () => '/v1/invitations',
+      expected: adminOnly(200),
+    },
+    {
+      name: 'revoke an invitation',
+      method: 'DELETE',
+      path: () => '',
+      prepare: async () => {
+        const invitation = await prisma.invitation.create({
+          data: {
+            email: `revoke-${suffix()}@example.test`,
+            codeHash: `matrix-${suffix()}`,
+            expiresAt: new Date(Date.now() + 60_000),
+          },
+        });
+        return { path: `/v1/invitations/${invitation.id}` };
+      },
+      expected: adminOnly(204),
+    },
+    {
       name: 'list users',
       method: 'GET',
       path: () => '/v1/users?q=m-dev',

@@ -7,6 +7,7 @@ const productionEnv = {
   IDENTITY_MASTER_KEY: randomBytes(32).toString('base64'),
   CREDENTIAL_HASH_KEY: randomBytes(32).toString('base64'),
   IDENTITY_SERVICE_TOKENS: `gateway=${'g'.repeat(40)},portal=${'p'.repeat(40)}`,
+  SIGN_UP_MODE: 'invitation',
 };
 
 describe('identity start-up warnings', () => {
@@ -29,5 +30,29 @@ describe('identity start-up warnings', () => {
       ),
     ).toEqual([]);
     expect(startupWarnings(loadIdentityConfig({ NODE_ENV: 'development' }))).toEqual([]);
+  });
+
+  it('warns a production identity where anyone may sign up', () => {
+    const open = { ...productionEnv, TRUSTED_PROXIES: '10.0.4.0/24', SIGN_UP_MODE: 'open' };
+    const warnings = startupWarnings(loadIdentityConfig(open));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^SIGN_UP_MODE is open and SIGN_UP_EMAIL_DOMAINS is empty/);
+    expect(
+      startupWarnings(loadIdentityConfig({ ...open, SIGN_UP_EMAIL_DOMAINS: 'example.com' })),
+    ).toEqual([]);
+  });
+});
+
+describe('sign-up settings', () => {
+  it('reads e-mail domains lower-cased, without a leading @, and refuses what is no domain', () => {
+    const config = loadIdentityConfig({ SIGN_UP_EMAIL_DOMAINS: ' Example.COM, @corp.example ,' });
+    expect(config.SIGN_UP_EMAIL_DOMAINS).toEqual(['example.com', 'corp.example']);
+    expect(config.SIGN_UP_MODE).toBe('open');
+    for (const bad of ['10.0.0.1', 'example.com/24', 'exa mple.com', '*.example.com']) {
+      expect(() => loadIdentityConfig({ SIGN_UP_EMAIL_DOMAINS: bad }), bad).toThrow(
+        /SIGN_UP_EMAIL_DOMAINS/,
+      );
+    }
+    expect(() => loadIdentityConfig({ SIGN_UP_MODE: 'closed' })).toThrow(/SIGN_UP_MODE/);
   });
 });
