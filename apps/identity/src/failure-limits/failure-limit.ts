@@ -73,7 +73,8 @@ export class FailureLimit {
 
   /**
    * Like blockedFor, but also asks Redis, so a key over its limit on another replica is blocked
-   * here too (one Redis read; for checks that are rare, not for every sign-in).
+   * here too (one Redis read: for checks next to slow work, such as a password hash, not for the
+   * token endpoint's client authentication).
    */
   async blockedAnywhereFor(key: string): Promise<number | null> {
     const local = this.blockedFor(key);

@@ -45,7 +45,7 @@ export class SessionsService {
     const device = user ? await this.devices.find(input.deviceToken, user.id, now) : null;
     // An address that failed too often may not try new devices for a while (before any password
     // is checked: the answer is the same for every e-mail, and costs no argon2).
-    const addressWait = device ? null : this.addressLimit.blockedFor(meta.sourceIp);
+    const addressWait = device ? null : await this.addressLimit.blockedFor(meta.sourceIp);
     if (addressWait !== null) {
       this.failed(user, input.email, 'address_limited', meta, false);
       const minutes = Math.max(1, Math.ceil(addressWait / 60));

@@ -32,9 +32,13 @@ export class SignInAddressLimit {
     );
   }
 
-  /** Seconds until new devices may sign in from this address again, or null. */
-  blockedFor(address: string | null): number | null {
-    return address ? this.limit.blockedFor(address) : null;
+  /**
+   * Seconds until new devices may sign in from this address again, or null. Asks Redis when this
+   * replica knows no block, so an address over the limit on one replica gets no extra guesses on
+   * the others (one read per new-device sign-in, next to an argon2 verification).
+   */
+  async blockedFor(address: string | null): Promise<number | null> {
+    return address ? this.limit.blockedAnywhereFor(address) : null;
   }
 
   async recordFailure(address: string | null): Promise<void> {

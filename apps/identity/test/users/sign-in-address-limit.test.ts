@@ -10,6 +10,12 @@ import {
   type TestUser,
 } from '../support/management-fixtures.js';
 
+function redisDatabase(url: string, database: number): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
 /**
  * Credential stuffing: one wrong guess for each of many accounts locks none of them, so the address
  * the guesses come from is counted. A small limit here (SIGN_IN_MAX_FAILURES_PER_ADDRESS=4: four
@@ -17,28 +23,36 @@ import {
  */
 describe('failed sign-ins per address', () => {
   let identity: IdentityTestApp;
+  /** A second replica on the same database and Redis. */
+  let replica: IdentityTestApp;
   let events: ManagementEventReader;
   beforeAll(async () => {
     events = new ManagementEventReader();
-    [identity] = await Promise.all([
-      startIdentity({
-        SIGN_IN_MAX_FAILURES_PER_ADDRESS: '4',
-        SIGN_IN_ADDRESS_WINDOW_SECONDS: '600',
-      }),
+    const env = {
+      SIGN_IN_MAX_FAILURES_PER_ADDRESS: '4',
+      SIGN_IN_ADDRESS_WINDOW_SECONDS: '600',
+      // A Redis database of its own: the rest of the suite fails sign-ins from 127.0.0.1 (under a
+      // raised limit) into the shared one, and this limit of 4 would read those counts too.
+      REDIS_URL: redisDatabase(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', 7),
+    };
+    [identity, replica] = await Promise.all([
+      startIdentity(env),
+      startIdentity(env),
       events.start(),
     ]);
   });
   afterAll(async () => {
     await events?.stop();
-    await identity?.close();
+    await Promise.all([identity?.close(), replica?.close()]);
   });
 
   /** Signs in over a connection from its own loopback address (127.x.y.z). */
   async function signInVia(
     agent: Agent,
     body: { email: string; password: string; deviceToken?: string },
+    via = identity,
   ) {
-    const response = await fetch(`${identity.url}/v1/sessions`, {
+    const response = await fetch(`${via.url}/v1/sessions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
@@ -122,5 +136,32 @@ describe('failed sign-ins per address', () => {
     expect((await signInFrom(call, victims[1]!.email, victims[1]!.password)).token).toMatch(
       /^pcl_sess_/,
     );
+  });
+
+  it('holds the address back on every replica, not only where it went over', async () => {
+    const call = caller(identity);
+    const victim = await signUpUser(call, 'replicated');
+    const attacker = loopbackAgent().agent;
+    try {
+      // One guess each for e-mails nobody has (no account lockout gets involved), alternating
+      // replicas: the failures count in Redis whichever replica saw them.
+      for (let attempt = 0; attempt < 5; attempt += 1) {
+        const guess = {
+          email: `nobody-${attempt}-${Date.now()}@example.test`,
+          password: 'x'.repeat(12),
+        };
+        const via = attempt % 2 === 0 ? identity : replica;
+        expect((await signInVia(attacker, guess, via)).status).toBe(401);
+      }
+      // Over the limit now. The replica that did not see the last failure refuses too, before it
+      // checks the (right) password, so no replica gives the address an extra guess.
+      const right = { email: victim.email, password: victim.password };
+      const held = await signInVia(attacker, right, replica);
+      expect(held.status).toBe(429);
+      expect(Number(held.retryAfter)).toBeGreaterThan(500);
+      expect((await signInVia(attacker, right, identity)).status).toBe(429);
+    } finally {
+      await attacker.close();
+    }
   });
 });
