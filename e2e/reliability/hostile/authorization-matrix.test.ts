@@ -406,6 +406,8 @@ const PORTAL: Record<string, PortalRow> = {
   '/sign-up/page': { expected: publicPage, path: () => '/sign-up' },
   // A code form only; verifying it needs a session waiting for its second factor.
   '/sign-in/mfa/page': { expected: publicPage, path: () => '/sign-in/mfa' },
+  // Setting a new password with a reset code: the code is the credential.
+  '/sign-in/reset/page': { expected: publicPage, path: () => '/sign-in/reset' },
   '/docs/getting-started/page': { expected: publicPage, path: () => '/docs/getting-started' },
   '/healthz/route': { expected: publicPage, path: () => '/healthz' },
   '/readyz/route': { expected: publicPage, path: () => '/readyz' },
@@ -459,6 +461,8 @@ const PORTAL: Record<string, PortalRow> = {
   },
   '/admin/users/page': { expected: forRoles(['sec', 'admin']), path: () => '/admin/users' },
   '/admin/apis/page': { expected: forRoles(['sec', 'admin']), path: () => '/admin/apis' },
+  // Invitations change who may sign up: admins only (security reads users, not this).
+  '/admin/invitations/page': { expected: forRoles(['admin']), path: () => '/admin/invitations' },
   // Editing an API: admins and its owning team (here the admin's own team owns it).
   '/admin/apis/[slug]/page': {
     expected: forRoles(['admin']),

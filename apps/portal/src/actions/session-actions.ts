@@ -26,10 +26,24 @@ async function signInBody(input: { email: string; password: string }) {
   };
 }
 
+/** What sign-up says when identity refuses the invitation code (unknown, used, revoked, expired, another address). */
+const INVITATION_CODE_REFUSED =
+  'The invitation code does not work for this e-mail address: it may be mistyped, used, revoked or expired, or made out to another address. Check the address, or ask the administrator who invited you for a new code.';
+
 export async function signUp(_state: FormState, formData: FormData): Promise<FormState> {
   let mfaPending = false;
   const state = await runAction(formData, { schema: signUpFormSchema }, async (input) => {
-    await identity('/v1/users', anyObject, { method: 'POST', body: input, authenticated: false });
+    await identity('/v1/users', anyObject, {
+      method: 'POST',
+      body: {
+        displayName: input.displayName,
+        email: input.email,
+        password: input.password,
+        // Only when given: identity decides whether the address needs one (its sign-up policy).
+        ...(input.invitationCode ? { invitationCode: input.invitationCode } : {}),
+      },
+      authenticated: false,
+    });
     const session = await identity('/v1/sessions', sessionSchema, {
       method: 'POST',
       body: await signInBody(input),
@@ -38,7 +52,12 @@ export async function signUp(_state: FormState, formData: FormData): Promise<For
     await startSession(session);
     mfaPending = session.mfaRequired;
   });
-  if (state.status !== 'success') return state;
+  if (state.status !== 'success') {
+    // identity's 400 stays on the code's field; the summary says what can be wrong with it.
+    return state.fieldErrors?.invitationCode
+      ? { ...state, message: INVITATION_CODE_REFUSED }
+      : state;
+  }
   redirect(mfaPending ? '/sign-in/mfa' : '/dashboard?welcome=1');
 }
 

@@ -14,6 +14,11 @@ export function AdminNav() {
             APIs and plans
           </NavLink>
         </li>
+        <li>
+          <NavLink href="/admin/invitations" className="button button-small button-secondary">
+            Invitations
+          </NavLink>
+        </li>
       </ul>
     </nav>
   );

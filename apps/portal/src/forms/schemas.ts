@@ -26,6 +26,13 @@ export const signUpFormSchema = z.object({
   displayName: required('your name'),
   email,
   password: z.string().min(12, 'Use at least 12 characters').max(256),
+  /** From an admin's invitation; sent only when given (identity decides whether it is needed). */
+  invitationCode: z
+    .string()
+    .trim()
+    .max(128, 'An invitation code looks like pcl_inv_… and is shorter than that')
+    .optional()
+    .transform((value) => value || undefined),
 });
 
 export const signInFormSchema = z.object({
@@ -220,6 +227,19 @@ export const grantRoleFormSchema = z.object({
 /** Disabling an account ends the person's sessions: the admin ticks a box to say they mean it. */
 export const disableAccountFormSchema = z.object({
   confirm: z.literal('yes', 'Tick the box to confirm you want to disable this account'),
+});
+
+/** An admin invites one e-mail address to sign up. */
+export const inviteFormSchema = z.object({ email });
+
+/** Setting a new password with the one-time code an admin issued (identity calls it `token`). */
+export const passwordResetFormSchema = z.object({
+  resetCode: z
+    .string()
+    .trim()
+    .min(1, 'Enter the reset code an administrator gave you')
+    .max(256, 'A reset code looks like pcl_pwr_… and is shorter than that'),
+  newPassword: z.string().min(12, 'Use at least 12 characters').max(256),
 });
 
 export const emptyFormSchema = z.object({});

@@ -442,3 +442,36 @@ export const siemSinkSchema = z.looseObject({
 export type SiemSink = z.infer<typeof siemSinkSchema>;
 
 export const anyObject = z.looseObject({});
+
+/** Who may sign up (identity's `GET /v1/sign-up-policy`, public). */
+export const signUpPolicySchema = z.looseObject({
+  mode: z.enum(['open', 'invitation']),
+  /** Open sign-up takes only addresses at these domains; empty: any. */
+  emailDomains: z.array(z.string()).default([]),
+});
+export type SignUpPolicy = z.infer<typeof signUpPolicySchema>;
+
+export const invitationStatusSchema = z.enum(['pending', 'used', 'expired', 'revoked']);
+export type InvitationStatus = z.infer<typeof invitationStatusSchema>;
+
+/** An invitation to sign up, as listed (never its code). */
+export const invitationSchema = z.looseObject({
+  id,
+  email: z.string(),
+  status: z.string(),
+  expiresAt: when,
+  usedAt: when,
+  revokedAt: when,
+  createdAt: when,
+});
+export type Invitation = z.infer<typeof invitationSchema>;
+
+/** A new invitation: its code is in this answer only. */
+export const issuedInvitationSchema = invitationSchema.extend({ code: z.string().min(1) });
+
+/** A new password reset code (`token`): in this answer only. */
+export const issuedPasswordResetSchema = z.looseObject({
+  userId: id,
+  token: z.string().min(1),
+  expiresAt: when,
+});

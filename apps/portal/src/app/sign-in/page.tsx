@@ -14,6 +14,8 @@ const REASONS: Record<string, string> = {
   'signed-out': 'You are signed out.',
   'device-forgotten':
     'This browser is forgotten and signed out. Signing in here again makes it a new device.',
+  'password-reset':
+    'Your new password is set, and every session of your account has ended. Sign in with the new password.',
 };
 
 export default async function SignInPage({
@@ -51,6 +53,10 @@ export default async function SignInPage({
       </ActionForm>
       <p className="auth-alt">
         New to Portcullis? <Link href="/sign-up">Create a developer account</Link>.
+      </p>
+      <p className="auth-alt">
+        Have a reset code from an administrator?{' '}
+        <Link href="/sign-in/reset">Set a new password</Link>.
       </p>
     </section>
   );

@@ -3,6 +3,7 @@
 import { createContext, use, useActionState, useEffect, useRef, type ReactNode } from 'react';
 import { idleFormState, type FormState } from '../../forms/form-state';
 import { CopyButton } from '../copy-button';
+import { OneTimeCodeReveal } from '../one-time-code-reveal';
 import { SecretReveal } from '../secret-reveal';
 import styles from './forms.module.css';
 
@@ -67,7 +68,15 @@ export function ActionForm({
             )}
           </div>
         )}
-        {state.status === 'success' && state.result?.secret ? (
+        {state.status === 'success' && state.result?.oneTimeCode ? (
+          <OneTimeCodeReveal
+            kind={state.result.oneTimeCodeKind === 'invitation' ? 'invitation' : 'password-reset'}
+            code={state.result.oneTimeCode}
+            expiresAt={state.result.expiresAt ?? null}
+            person={state.result.oneTimeCodeFor ?? null}
+            pageUrl={state.result.pageUrl ?? ''}
+          />
+        ) : state.status === 'success' && state.result?.secret ? (
           <SecretReveal
             secret={state.result.secret}
             clientId={state.result.clientId ?? null}

@@ -5,6 +5,7 @@ import {
   grantRole,
   revokeRole,
 } from '../../../actions/misc-actions';
+import { issuePasswordReset } from '../../../actions/password-reset-actions';
 import { AdminNav } from '../../../components/admin-nav';
 import { Pager } from '../../../components/pager';
 import { pageHref, parsePage } from '../../../lib/paging';
@@ -45,7 +46,7 @@ export default async function UsersPage({
       <PageHeader
         eyebrow="Administration"
         title="Users and roles"
-        lead="Everyone is a developer. Grant approver (for one API or all), security or admin on top; disable the account of someone who should no longer sign in."
+        lead="Everyone is a developer. Grant approver (for one API or all), security or admin on top; disable the account of someone who should no longer sign in; issue a password reset code for someone who cannot."
       />
       <AdminNav />
       <form role="search" className="search-form" method="get" action="/admin/users">
@@ -139,6 +140,7 @@ export default async function UsersPage({
               {viewer.isAdmin && user.id !== viewer.me.id && (
                 <AccountStatusForm user={user} csrf={csrf} />
               )}
+              {viewer.isAdmin && <PasswordResetForm user={user} csrf={csrf} />}
             </li>
           ))}
         </ul>
@@ -186,6 +188,32 @@ function AccountStatusForm({ user, csrf }: { user: User; csrf: string }) {
             />
           </>
         )}
+      </ActionForm>
+    </>
+  );
+}
+
+/**
+ * A one-time code with which the person sets a new password on the public "Set a new password"
+ * page (forgotten password, lockout). Shown once in the form; issuing another voids it.
+ */
+function PasswordResetForm({ user, csrf }: { user: User; csrf: string }) {
+  return (
+    <>
+      <h3 className="small-heading">Password</h3>
+      <ActionForm
+        action={issuePasswordReset.bind(null, user.id)}
+        csrf={csrf}
+        submitLabel="Issue password reset code"
+        pendingLabel="Issuing…"
+        variant="secondary"
+        label={`Issue a password reset code for ${user.email}`}
+      >
+        <p className="muted">
+          For someone who forgot their password or is locked out: a one-time code with which{' '}
+          {user.displayName} sets a new password. Their current password keeps working until then;
+          issuing another code voids the earlier one.
+        </p>
       </ActionForm>
     </>
   );
