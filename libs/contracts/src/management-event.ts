@@ -51,6 +51,7 @@ export const managementActionSchema = z.enum([
   'token.revoked',
   'client_auth.failed',
   'signing_key.rotated',
+  'master_key.resealed',
   'sink.created',
   'sink.updated',
   'sink.deleted',

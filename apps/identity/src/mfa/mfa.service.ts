@@ -5,7 +5,8 @@ import { CONFIG, PRISMA, problems } from '@portcullis/nest-service';
 import { ManagementEvents } from '../audit-trail/management-events.js';
 import type { UserPrincipal } from '../auth/index.js';
 import { actorOf, type RequestMeta } from '../auth/request-meta.js';
-import { SecretBox } from '../auth/secret-box.js';
+import { secretBoxFor, type SecretBox } from '../auth/secret-box.js';
+import { TOTP_SECRET_PURPOSE } from './totp-secret.js';
 import type { IdentityConfig } from '../config.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { SIGN_IN_FAILED } from '../sessions/sign-in-policy.js';
@@ -32,7 +33,7 @@ export class MfaService {
     private readonly passwords: PasswordsService,
     private readonly events: ManagementEvents,
   ) {
-    this.box = new SecretBox(config.IDENTITY_MASTER_KEY, 'totp-secret');
+    this.box = secretBoxFor(config, TOTP_SECRET_PURPOSE);
     this.hashKey = decodeHashKey(config.CREDENTIAL_HASH_KEY);
   }
 

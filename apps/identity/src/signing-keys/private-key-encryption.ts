@@ -38,3 +38,24 @@ export function decryptPrivateKey(encrypted: string, kid: string, dataKey: Buffe
     decipher.final(),
   ]).toString('utf8');
 }
+
+/**
+ * Decrypts under the first of `dataKeys` that opens it (the current master key's first, then
+ * earlier ones) and says which: 0 the current one.
+ */
+export function decryptPrivateKeyWithAny(
+  encrypted: string,
+  kid: string,
+  dataKeys: readonly Buffer[],
+): { pkcs8Pem: string; keyIndex: number } {
+  for (const [keyIndex, dataKey] of dataKeys.entries()) {
+    try {
+      return { pkcs8Pem: decryptPrivateKey(encrypted, kid, dataKey), keyIndex };
+    } catch (error) {
+      // A format error is the same under every key; a tag mismatch means another key.
+      if (error instanceof Error && error.message.includes('unknown encryption format'))
+        throw error;
+    }
+  }
+  throw new Error(`signing key ${kid}: decrypts with none of the master keys`);
+}

@@ -12,7 +12,7 @@ import { ConfigChanges, type PendingConfigChange } from '../audit-trail/config-c
 import { ManagementEvents } from '../audit-trail/management-events.js';
 import type { IdentityConfig } from '../config.js';
 import {
-  decryptPrivateKey,
+  decryptPrivateKeyWithAny,
   deriveSigningKeyDataKey,
   encryptPrivateKey,
 } from './private-key-encryption.js';
@@ -57,7 +57,8 @@ export interface RotationResult {
  */
 @Injectable()
 export class SigningKeys implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly dataKey: Buffer;
+  /** The current master key's data key first (it encrypts), then earlier keys' (they decrypt). */
+  private readonly dataKeys: Buffer[];
   private keys: PublishedKey[] = [];
   private jwks: { keys: JWK[] } = { keys: [] };
   private timer: NodeJS.Timeout | undefined;
@@ -70,7 +71,9 @@ export class SigningKeys implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly configChanges: ConfigChanges,
     private readonly events: ManagementEvents,
   ) {
-    this.dataKey = deriveSigningKeyDataKey(config.IDENTITY_MASTER_KEY);
+    this.dataKeys = [config.IDENTITY_MASTER_KEY, ...config.IDENTITY_MASTER_KEY_PREVIOUS].map(
+      deriveSigningKeyDataKey,
+    );
   }
 
   onApplicationBootstrap(): void {
@@ -246,7 +249,7 @@ export class SigningKeys implements OnApplicationBootstrap, OnApplicationShutdow
         privateKeyEncrypted: encryptPrivateKey(
           generated.privateKeyPem,
           generated.kid,
-          this.dataKey,
+          this.dataKeys[0]!,
         ),
         status,
         activatesAt,
@@ -269,7 +272,7 @@ export class SigningKeys implements OnApplicationBootstrap, OnApplicationShutdow
           (await JwsSigner.load(
             row.kid,
             row.alg as SigningAlgorithm,
-            decryptPrivateKey(row.privateKeyEncrypted, row.kid, this.dataKey),
+            decryptPrivateKeyWithAny(row.privateKeyEncrypted, row.kid, this.dataKeys).pkcs8Pem,
           )))
         : null;
       keys.push({

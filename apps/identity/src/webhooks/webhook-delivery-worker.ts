@@ -9,7 +9,7 @@ import { CONFIG, LOGGER, PRISMA } from '@portcullis/nest-service';
 import { isIP } from 'node:net';
 import type { Logger } from 'pino';
 import { Agent, request } from 'undici';
-import { SecretBox } from '../auth/secret-box.js';
+import { secretBoxFor, type SecretBox } from '../auth/secret-box.js';
 import type { IdentityConfig } from '../config.js';
 import { WEBHOOK_SECRET_PURPOSE } from './webhook-secret.js';
 import { signWebhook } from './webhook-signature.js';
@@ -88,7 +88,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly guard: WebhookUrlGuard,
   ) {
-    this.box = new SecretBox(config.IDENTITY_MASTER_KEY, WEBHOOK_SECRET_PURPOSE);
+    this.box = secretBoxFor(config, WEBHOOK_SECRET_PURPOSE);
     // Every connection resolves through the guard: what was checked is what is dialled.
     this.agent = new Agent({ connect: { lookup: guard.lookup, timeout: TIMEOUT_MS } });
   }

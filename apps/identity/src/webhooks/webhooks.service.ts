@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { ManagementEvents } from '../audit-trail/management-events.js';
 import type { UserPrincipal } from '../auth/index.js';
 import { actorOf, type RequestMeta } from '../auth/request-meta.js';
-import { SecretBox } from '../auth/secret-box.js';
+import { secretBoxFor, type SecretBox } from '../auth/secret-box.js';
 import type { IdentityConfig } from '../config.js';
 import { hostOf } from '../destinations/address-class.js';
 import { TeamAccess } from '../teams/team-access.js';
@@ -77,7 +77,7 @@ export class WebhooksService {
     private readonly guard: WebhookUrlGuard,
     private readonly events: ManagementEvents,
   ) {
-    this.box = new SecretBox(config.IDENTITY_MASTER_KEY, WEBHOOK_SECRET_PURPOSE);
+    this.box = secretBoxFor(config, WEBHOOK_SECRET_PURPOSE);
   }
 
   /** The signing secret is returned here once; afterwards only its holder knows it. */

@@ -56,3 +56,18 @@ describe('sign-up settings', () => {
     expect(() => loadIdentityConfig({ SIGN_UP_MODE: 'closed' })).toThrow(/SIGN_UP_MODE/);
   });
 });
+
+describe('earlier master keys', () => {
+  it('reads a comma-separated list of keys, each written exactly', () => {
+    const first = randomBytes(32).toString('base64');
+    const second = randomBytes(48).toString('base64url');
+    const config = loadIdentityConfig({ IDENTITY_MASTER_KEY_PREVIOUS: ` ${first}, ${second} ,` });
+    expect(config.IDENTITY_MASTER_KEY_PREVIOUS).toEqual([first, second]);
+    expect(loadIdentityConfig({}).IDENTITY_MASTER_KEY_PREVIOUS).toEqual([]);
+    for (const bad of [randomBytes(16).toString('base64'), `"${first}"`]) {
+      expect(() => loadIdentityConfig({ IDENTITY_MASTER_KEY_PREVIOUS: bad })).toThrow(
+        /IDENTITY_MASTER_KEY_PREVIOUS/,
+      );
+    }
+  });
+});

@@ -1,0 +1,2 @@
+/** The SecretBox purpose that TOTP seeds are sealed under. */
+export const TOTP_SECRET_PURPOSE = 'totp-secret';
