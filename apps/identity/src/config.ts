@@ -1,4 +1,5 @@
 import {
+  base64KeyListVar,
   base64KeyVar,
   booleanVar,
   ConfigError,
@@ -13,7 +14,6 @@ import {
   trustedProxiesVar,
   urlVar,
 } from '@portcullis/config';
-import { decodeBase64Key } from '@portcullis/crypto';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 
@@ -41,19 +41,7 @@ export const identityEnv = {
    * Earlier master keys (comma-separated, each like IDENTITY_MASTER_KEY), read only to open what
    * was sealed under them, while `npm run rotate-master-key` re-seals it under the current one.
    */
-  IDENTITY_MASTER_KEY_PREVIOUS: z
-    .string()
-    .default('')
-    .transform((value) =>
-      value
-        .split(',')
-        .map((key) => key.trim())
-        .filter(Boolean),
-    )
-    .refine((keys) => keys.every((key) => decodeBase64Key(key, 32) !== null), {
-      error:
-        'must be comma-separated keys, each base64 of at least 32 bytes written exactly (as IDENTITY_MASTER_KEY was)',
-    }),
+  IDENTITY_MASTER_KEY_PREVIOUS: base64KeyListVar(32),
   /** base64 of 32+ random bytes: keyed hash of API keys, client secrets and session tokens (shared with the gateway). */
   CREDENTIAL_HASH_KEY: base64KeyVar('CREDENTIAL_HASH_KEY', 32, {
     developmentDefault: DEV_HASH_KEY,

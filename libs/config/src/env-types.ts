@@ -131,3 +131,23 @@ export function base64KeyVar(
     ? schema
     : schema.default(options.developmentDefault);
 }
+
+/**
+ * Earlier keys kept while they are rotated out: comma-separated, each like base64KeyVar's
+ * (`minBytes` or more, exactly `exactBytes` when set, written exactly); empty by default.
+ */
+export function base64KeyListVar(minBytes: number, options: { exactBytes?: boolean } = {}) {
+  const maxBytes = options.exactBytes ? minBytes : Infinity;
+  return z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((key) => key.trim())
+        .filter(Boolean),
+    )
+    .refine((keys) => keys.every((key) => decodeBase64Key(key, minBytes, maxBytes) !== null), {
+      error: `must be comma-separated keys, each base64 of ${options.exactBytes ? 'exactly' : 'at least'} ${minBytes} bytes written exactly`,
+    });
+}

@@ -1,5 +1,6 @@
 export { ConfigError, loadConfig } from './load-config.js';
 export {
+  base64KeyListVar,
   base64KeyVar,
   booleanVar,
   hostPortListVar,

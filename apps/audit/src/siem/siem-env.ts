@@ -1,4 +1,4 @@
-import { positiveIntVar } from '@portcullis/config';
+import { base64KeyListVar, positiveIntVar } from '@portcullis/config';
 import { z } from 'zod';
 import { decodeSinkSecretKey, SINK_SECRET_KEY_EXPECTED } from './sink-secret-cipher.js';
 
@@ -55,6 +55,11 @@ export function backgroundEnabled(
 export const siemEnv = {
   /** base64 of 32 random bytes: encrypts sink secrets (HEC tokens, webhook secrets, TLS keys). */
   AUDIT_SINK_SECRET_KEY: sinkSecretKeyVar,
+  /**
+   * Earlier sink secret keys (comma-separated, each like AUDIT_SINK_SECRET_KEY), read only to
+   * decrypt what they encrypted while `npm run rotate-sink-secret-key` re-encrypts it.
+   */
+  AUDIT_SINK_SECRET_KEY_PREVIOUS: base64KeyListVar(32, { exactBytes: true }),
   /** Run the sink exporters on this replica (each sink's consumer group spreads over replicas). */
   SIEM_EXPORT_ENABLED: backgroundSwitchVar,
   /** How often a replica re-reads the sink table to pick up changes made through other replicas. */
@@ -73,6 +78,7 @@ export const siemEnv = {
 export interface SiemConfig {
   NODE_ENV: 'development' | 'production' | 'test';
   AUDIT_SINK_SECRET_KEY: string;
+  AUDIT_SINK_SECRET_KEY_PREVIOUS: string[];
   SIEM_EXPORT_ENABLED: boolean | null;
   SIEM_RECONCILE_SECONDS: number;
   SIEM_RETRY_MAX_SECONDS: number;

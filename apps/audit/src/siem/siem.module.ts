@@ -24,7 +24,10 @@ import { SiemSinksService } from './siem-sinks.service.js';
             logger.warn('AUDIT_SINK_SECRET_KEY is the development default');
           }
         }
-        return new SinkSecretCipher(config.AUDIT_SINK_SECRET_KEY);
+        return new SinkSecretCipher(
+          config.AUDIT_SINK_SECRET_KEY,
+          config.AUDIT_SINK_SECRET_KEY_PREVIOUS,
+        );
       },
     },
     {

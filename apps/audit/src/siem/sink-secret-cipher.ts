@@ -20,17 +20,20 @@ export function decodeSinkSecretKey(text: string): Buffer | null {
  * data, so a secret copied onto another sink row does not decrypt.
  */
 export class SinkSecretCipher {
-  readonly #key: Buffer;
+  /** The current key (it encrypts) first, then earlier ones (AUDIT_SINK_SECRET_KEY_PREVIOUS). */
+  readonly #keys: Buffer[];
 
-  constructor(base64Key: string) {
-    const key = decodeSinkSecretKey(base64Key);
-    if (!key) throw new RangeError(`the sink secret key ${SINK_SECRET_KEY_EXPECTED}`);
-    this.#key = key;
+  constructor(base64Key: string, previousKeys: readonly string[] = []) {
+    this.#keys = [base64Key, ...previousKeys].map((text) => {
+      const key = decodeSinkSecretKey(text);
+      if (!key) throw new RangeError(`the sink secret key ${SINK_SECRET_KEY_EXPECTED}`);
+      return key;
+    });
   }
 
   encrypt(sinkId: string, secret: object): string {
     const iv = randomBytes(IV_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', this.#key, iv);
+    const cipher = createCipheriv('aes-256-gcm', this.#keys[0]!, iv);
     cipher.setAAD(Buffer.from(sinkId, 'utf8'));
     const body = Buffer.concat([cipher.update(JSON.stringify(secret), 'utf8'), cipher.final()]);
     return [VERSION, iv, cipher.getAuthTag(), body]
@@ -39,6 +42,11 @@ export class SinkSecretCipher {
   }
 
   decrypt(sinkId: string, stored: string): unknown {
+    return this.decryptWithKey(sinkId, stored).secret;
+  }
+
+  /** Decrypts and says under which key: 0 the current one, 1 and up an earlier one. */
+  decryptWithKey(sinkId: string, stored: string): { secret: unknown; keyIndex: number } {
     const [version, ivText, tagText, body] = stored.split('.');
     const iv = Buffer.from(ivText ?? '', 'base64url');
     const tag = Buffer.from(tagText ?? '', 'base64url');
@@ -51,13 +59,18 @@ export class SinkSecretCipher {
     ) {
       throw new Error('unreadable sink secret');
     }
-    const decipher = createDecipheriv('aes-256-gcm', this.#key, iv, { authTagLength: TAG_BYTES });
-    decipher.setAAD(Buffer.from(sinkId, 'utf8'));
-    decipher.setAuthTag(tag);
-    const plain = Buffer.concat([
-      decipher.update(Buffer.from(body, 'base64url')),
-      decipher.final(),
-    ]);
-    return JSON.parse(plain.toString('utf8')) as unknown;
+    for (const [keyIndex, key] of this.#keys.entries()) {
+      const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
+      decipher.setAAD(Buffer.from(sinkId, 'utf8'));
+      decipher.setAuthTag(tag);
+      let plain: Buffer;
+      try {
+        plain = Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]);
+      } catch {
+        continue; // Not this key (the tag does not verify).
+      }
+      return { secret: JSON.parse(plain.toString('utf8')) as unknown, keyIndex };
+    }
+    throw new Error('unreadable sink secret');
   }
 }

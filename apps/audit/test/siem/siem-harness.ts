@@ -43,6 +43,7 @@ export async function startSiem(overrides: Partial<SiemConfig> = {}): Promise<Si
   const config: SiemConfig = {
     NODE_ENV: 'test',
     AUDIT_SINK_SECRET_KEY: DEV_SINK_SECRET_KEY,
+    AUDIT_SINK_SECRET_KEY_PREVIOUS: [],
     SIEM_EXPORT_ENABLED: true,
     SIEM_RECONCILE_SECONDS: 3600,
     SIEM_RETRY_MAX_SECONDS: 2,

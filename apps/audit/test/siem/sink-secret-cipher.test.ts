@@ -14,6 +14,26 @@ function parts(stored: string): [string, string, string, string] {
 }
 
 describe('SinkSecretCipher', () => {
+  it('decrypts what an earlier key encrypted while a new one encrypts', () => {
+    const oldKey = randomBytes(32).toString('base64');
+    const newKey = randomBytes(32).toString('base64url');
+    const stored = new SinkSecretCipher(oldKey).encrypt('sink-1', secret);
+    const rotating = new SinkSecretCipher(newKey, [oldKey]);
+    expect(rotating.decryptWithKey('sink-1', stored)).toEqual({ secret, keyIndex: 1 });
+    const fresh = rotating.encrypt('sink-1', secret);
+    expect(rotating.decryptWithKey('sink-1', fresh)).toEqual({ secret, keyIndex: 0 });
+    expect(() => new SinkSecretCipher(newKey).decrypt('sink-1', stored)).toThrow(
+      'unreadable sink secret',
+    );
+    expect(
+      loadAuditConfig({ AUDIT_SINK_SECRET_KEY_PREVIOUS: `${oldKey}, ${newKey}` })
+        .AUDIT_SINK_SECRET_KEY_PREVIOUS,
+    ).toEqual([oldKey, newKey]);
+    expect(() => loadAuditConfig({ AUDIT_SINK_SECRET_KEY_PREVIOUS: 'c2hvcnQ=' })).toThrow(
+      /AUDIT_SINK_SECRET_KEY_PREVIOUS/,
+    );
+  });
+
   it('decrypts what it encrypted, for the same sink only', () => {
     const stored = cipher.encrypt('sink-1', secret);
     expect(stored).not.toContain('hec-token-1');
