@@ -1,16 +1,9 @@
-import { ConfigError } from '@portcullis/config';
+import { loadConfigOrExit } from '@portcullis/config';
 import { createLogger, startTelemetry } from '@portcullis/telemetry';
 import { loadGatewayConfig } from './config.js';
 
 // Telemetry starts before the server modules load, so their http and pg calls are instrumented.
-let config;
-try {
-  config = loadGatewayConfig();
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  console.error(`gateway: ${error.message}`);
-  process.exit(78);
-}
+const config = loadConfigOrExit('gateway', () => loadGatewayConfig());
 // The pipeline makes its own server span per request (cheaper than the generic http one).
 const telemetry = await startTelemetry({
   serviceName: 'portcullis-gateway',

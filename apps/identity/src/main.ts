@@ -1,17 +1,10 @@
-import { ConfigError } from '@portcullis/config';
+import { loadConfigOrExit } from '@portcullis/config';
 import { createLogger, startTelemetry } from '@portcullis/telemetry';
 import { loadIdentityConfig } from './config.js';
 import { TOKEN_PATH } from './oauth/issuer.js';
 
 // Telemetry starts before the server modules load, so their http and pg calls are instrumented.
-let config;
-try {
-  config = loadIdentityConfig();
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  console.error(`identity: ${error.message}`);
-  process.exit(78);
-}
+const config = loadConfigOrExit('identity', () => loadIdentityConfig());
 // The token endpoint's fast path makes its own server spans.
 const telemetry = await startTelemetry({
   serviceName: 'portcullis-identity',

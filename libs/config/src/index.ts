@@ -1,4 +1,4 @@
-export { ConfigError, loadConfig } from './load-config.js';
+export { ConfigError, loadConfig, loadConfigOrExit } from './load-config.js';
 export {
   base64KeyListVar,
   base64KeyVar,

@@ -38,3 +38,17 @@ export function loadConfig<Shape extends z.ZodRawShape>(
   }
   return result.data;
 }
+
+/**
+ * Runs `load` for a process's entry point: a ConfigError is printed to stderr under `name` and
+ * ends the process with 78 (EX_CONFIG), so a misconfiguration never shows as a stack trace.
+ */
+export function loadConfigOrExit<Config>(name: string, load: () => Config): Config {
+  try {
+    return load();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`${name}: ${error.message}`);
+    process.exit(78);
+  }
+}

@@ -1,3 +1,6 @@
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   ConfigError,
@@ -110,5 +113,34 @@ describe('base64KeyVar', () => {
       /SEED: must be base64 of exactly 32 random bytes/,
     );
     expect(loadConfig(env, { SEED: key }).SEED).toBe(key);
+  });
+});
+
+describe('loadConfigOrExit', () => {
+  /** Runs a tiny entry point on the library's source, as a service's main.ts uses it. */
+  function runEntryPoint(port: string) {
+    const source = pathToFileURL(resolve(import.meta.dirname, '../src/load-config.ts')).href;
+    const script = `
+      import { z } from 'zod';
+      const { loadConfig, loadConfigOrExit } = await import(${JSON.stringify(source)});
+      const config = loadConfigOrExit('demo', () =>
+        loadConfig({ DEMO_PORT: z.coerce.number().int().min(1).max(65535) }, { DEMO_PORT: ${JSON.stringify(port)} }));
+      console.log('port', config.DEMO_PORT);
+    `;
+    return spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: resolve(import.meta.dirname, '..'),
+      encoding: 'utf8',
+    });
+  }
+
+  it('ends the process with 78 and the problem, never a stack trace', () => {
+    const bad = runEntryPoint('not-a-port');
+    expect(bad.status).toBe(78);
+    expect(bad.stderr).toMatch(/^demo: Invalid configuration:\n {2}- DEMO_PORT: /);
+    expect(bad.stderr).not.toMatch(/\n\s+at /);
+    expect(bad.stderr).not.toContain('not-a-port');
+    const good = runEntryPoint('8080');
+    expect(good.status).toBe(0);
+    expect(good.stdout).toBe('port 8080\n');
   });
 });

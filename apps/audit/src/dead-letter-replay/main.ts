@@ -1,4 +1,4 @@
-import { ConfigError } from '@portcullis/config';
+import { loadConfigOrExit } from '@portcullis/config';
 import { createKafka } from '@portcullis/kafka';
 import { createLogger } from '@portcullis/telemetry';
 import { loadAuditConfig } from '../config.js';
@@ -11,14 +11,7 @@ if (unknown.length > 0) {
   console.error(`usage: replay-dead-letters [--dry-run]   (unknown: ${unknown.join(' ')})`);
   process.exit(64);
 }
-let config;
-try {
-  config = loadAuditConfig();
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  console.error(`audit: ${error.message}`);
-  process.exit(78);
-}
+const config = loadConfigOrExit('audit', () => loadAuditConfig());
 const logger = createLogger({ name: 'audit-dead-letter-replay', level: config.LOG_LEVEL });
 const kafka = createKafka({
   brokers: config.KAFKA_BROKERS,

@@ -1,4 +1,4 @@
-import { ConfigError } from '@portcullis/config';
+import { loadConfigOrExit } from '@portcullis/config';
 import { createPrismaClient } from '@portcullis/db';
 import { createKafka, EventProducer } from '@portcullis/kafka';
 import { createLogger } from '@portcullis/telemetry';
@@ -9,14 +9,7 @@ import { resealSinkSecrets } from './reseal-sink-secrets.js';
 
 // `node apps/audit/dist/sink-secret-rotation/main.js`, with audit's environment: re-encrypts
 // sink secrets under AUDIT_SINK_SECRET_KEY (apps/audit/README.md, "Rotating the sink secret key").
-let config;
-try {
-  config = loadAuditConfig();
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  console.error(`audit: ${error.message}`);
-  process.exit(78);
-}
+const config = loadConfigOrExit('audit', () => loadAuditConfig());
 const logger = createLogger({ name: 'audit-rotate-sink-secret-key', level: config.LOG_LEVEL });
 const prisma = createPrismaClient({
   databaseUrl: config.DATABASE_URL,

@@ -1,4 +1,4 @@
-import { ConfigError } from '@portcullis/config';
+import { loadConfigOrExit } from '@portcullis/config';
 import { createPrismaClient } from '@portcullis/db';
 import { createKafka, EventProducer } from '@portcullis/kafka';
 import { createLogger } from '@portcullis/telemetry';
@@ -8,14 +8,7 @@ import { resealUnderCurrentKey } from './reseal-secrets.js';
 
 // `node apps/identity/dist/master-key/main.js`, with identity's environment: re-seals secrets
 // sealed under IDENTITY_MASTER_KEY_PREVIOUS under IDENTITY_MASTER_KEY (apps/identity/README.md).
-let config;
-try {
-  config = loadIdentityConfig();
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  console.error(`identity: ${error.message}`);
-  process.exit(78);
-}
+const config = loadConfigOrExit('identity', () => loadIdentityConfig());
 const logger = createLogger({ name: 'identity-rotate-master-key', level: config.LOG_LEVEL });
 const prisma = createPrismaClient({
   databaseUrl: config.DATABASE_URL,
