@@ -43,20 +43,23 @@ export class InvitationsService {
     const code = generateOpaqueToken(CODE_PREFIX);
     const now = new Date();
     const expiresAt = new Date(now.getTime() + this.config.INVITATION_TTL_SECONDS * 1000);
-    const [voided, invitation] = await this.prisma.$transaction([
-      this.prisma.invitation.updateMany({
+    const { voided, invitation } = await this.prisma.$transaction(async (transaction) => {
+      // One issuer per address at a time: two admins inviting it at once leave one pending code.
+      await transaction.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`invitation:${input.email}`}, 0))`;
+      const voided = await transaction.invitation.updateMany({
         where: { ...pendingWhere(now), email: input.email },
         data: { revokedAt: now },
-      }),
-      this.prisma.invitation.create({
+      });
+      const invitation = await transaction.invitation.create({
         data: {
           email: input.email,
           codeHash: keyedHash(code, this.hashKey),
           createdById: admin.userId,
           expiresAt,
         },
-      }),
-    ]);
+      });
+      return { voided, invitation };
+    });
     this.events.publish({
       action: 'user.invitation_issued',
       outcome: 'success',

@@ -176,6 +176,16 @@ describe('sign-up by invitation only (SIGN_UP_MODE=invitation)', () => {
     expect(await prisma.user.count({ where: { email } })).toBe(0);
   });
 
+  it('leaves one pending invitation when admins invite the same address at once', async () => {
+    const email = `race-${suffix()}@example.test`;
+    const issued = await Promise.all(Array.from({ length: 6 }, () => invite(email)));
+    expect(issued.map((response) => response.status)).toEqual(Array(6).fill(201));
+    const pending = await prisma.invitation.findMany({
+      where: { email, usedAt: null, revokedAt: null },
+    });
+    expect(pending).toHaveLength(1);
+  });
+
   it('refuses an expired invitation and lists it as expired', async () => {
     const email = `late-${suffix()}@example.test`;
     const issued = await invite(email);
