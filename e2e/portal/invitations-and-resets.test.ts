@@ -14,6 +14,8 @@ import { startPortalProcess } from './support/portal-process.js';
  * address (the code shown once), revokes another; a person signs up with their code; an admin
  * issues a password reset code and the person sets a new password on the public page.
  */
+const PUBLIC_PORTAL_URL = 'https://portal.example.test';
+
 describe('portal: invitations and password resets', () => {
   const fixtures = new Fixtures();
   const suffix = uniqueSuffix();
@@ -97,6 +99,8 @@ describe('portal: invitations and password resets', () => {
     portal = await startPortalProcess({
       IDENTITY_URL: identity.url,
       AUDIT_URL: `http://127.0.0.1:${await freePort()}`,
+      // Named in the one-time-code panels instead of the address the test's browser uses.
+      PUBLIC_PORTAL_URL: PUBLIC_PORTAL_URL,
     });
     browser = await launchBrowser();
   }, 240_000);
@@ -162,7 +166,7 @@ describe('portal: invitations and password resets', () => {
     await ines.page.getByText('Copy it now — this is the only time it is shown.').waitFor();
     await ines.page.getByRole('button', { name: 'Copy invitation code' }).waitFor();
     // Where the invitee goes: the sign-up page's full address, never with the code in it.
-    await ines.page.getByText(`${portal.url}/sign-up`, { exact: true }).waitFor();
+    await ines.page.getByText(`${PUBLIC_PORTAL_URL}/sign-up`, { exact: true }).waitFor();
     await ines.page.getByText(/^Works once, until .+ UTC\.$/).waitFor();
     expect(ines.page.url()).not.toContain(code);
     await checkPage(ines, '72-invitation-code');
@@ -267,7 +271,7 @@ describe('portal: invitations and password resets', () => {
     expect(code).toMatch(/^pcl_pwr_/);
     await form.getByText('Copy it now — this is the only time it is shown.').waitFor();
     await form.getByRole('button', { name: 'Copy password reset code' }).waitFor();
-    await form.getByText(`${portal.url}/sign-in/reset`, { exact: true }).waitFor();
+    await form.getByText(`${PUBLIC_PORTAL_URL}/sign-in/reset`, { exact: true }).waitFor();
     expect(ines.page.url()).not.toContain(code);
     await checkPage(ines, '73-password-reset-code');
     await ines.context.close();
@@ -283,6 +287,8 @@ describe('portal: invitations and password resets', () => {
     await expect(resetForm.getByLabel('New password').getAttribute('autocomplete')).resolves.toBe(
       'new-password',
     );
+    // After a client-side navigation Next.js sets the document's title a moment later.
+    await rae.page.waitForFunction(() => document.title.startsWith('Set a new password'));
     await checkPage(rae, '74-set-new-password');
     const newPassword = `battery staple ${randomBytes(6).toString('hex')}`;
     const submit = rae.page.getByRole('button', { name: 'Set new password' });

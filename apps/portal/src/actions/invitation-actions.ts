@@ -1,12 +1,11 @@
 'use server';
 
 import { refresh } from 'next/cache';
-import { headers } from 'next/headers';
 import { z } from 'zod';
 import type { FormState } from '../forms/form-state';
 import { runAction } from '../forms/run-action';
 import { emptyFormSchema, inviteFormSchema } from '../forms/schemas';
-import { portalOrigin } from '../lib/portal-origin';
+import { portalAddress } from '../server/portal-address';
 import { apiPath, identity } from '../server/backend';
 import { issuedInvitationSchema } from '../server/models';
 
@@ -21,7 +20,7 @@ export async function inviteToSignUp(_state: FormState, formData: FormData): Pro
       body: { email: input.email },
     });
     refresh();
-    const origin = portalOrigin(await headers());
+    const origin = await portalAddress();
     return {
       status: 'success',
       message: `Invited ${issued.email}.`,
@@ -30,7 +29,7 @@ export async function inviteToSignUp(_state: FormState, formData: FormData): Pro
         oneTimeCodeKind: 'invitation',
         oneTimeCodeFor: issued.email,
         expiresAt: issued.expiresAt ?? null,
-        pageUrl: `${origin ?? ''}/sign-up`,
+        pageUrl: `${origin}/sign-up`,
       },
     };
   });

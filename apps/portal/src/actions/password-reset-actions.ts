@@ -1,12 +1,11 @@
 'use server';
 
-import { headers } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { z } from 'zod';
 import type { FormState } from '../forms/form-state';
 import { runAction } from '../forms/run-action';
 import { emptyFormSchema, passwordResetFormSchema } from '../forms/schemas';
-import { portalOrigin } from '../lib/portal-origin';
+import { portalAddress } from '../server/portal-address';
 import { apiPath, BackendError, identity } from '../server/backend';
 import { issuedPasswordResetSchema } from '../server/models';
 import { endSession } from '../server/session';
@@ -32,7 +31,7 @@ export async function issuePasswordReset(
       issuedPasswordResetSchema,
       { method: 'POST', body: {} },
     );
-    const origin = portalOrigin(await headers());
+    const origin = await portalAddress();
     return {
       status: 'success',
       message: 'Password reset code issued.',
@@ -41,7 +40,7 @@ export async function issuePasswordReset(
         oneTimeCodeKind: 'password-reset',
         oneTimeCodeFor: null,
         expiresAt: issued.expiresAt ?? null,
-        pageUrl: `${origin ?? ''}${PASSWORD_RESET_PATH}`,
+        pageUrl: `${origin}${PASSWORD_RESET_PATH}`,
       },
     };
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { portalOrigin } from './portal-origin';
+import { configuredPortalOrigin, portalOrigin } from './portal-origin';
 
 const headers = (values: Record<string, string>) => ({
   get: (name: string) => values[name.toLowerCase()] ?? null,
@@ -33,5 +33,17 @@ describe('portalOrigin', () => {
     expect(portalOrigin(headers({ host: 'a.example', 'x-forwarded-proto': 'javascript' }))).toBe(
       'http://a.example',
     );
+  });
+});
+
+describe('configuredPortalOrigin', () => {
+  it('takes the origin of PUBLIC_PORTAL_URL, and nothing from what is no web URL', () => {
+    expect(configuredPortalOrigin(' https://portal.example.com/some/path ')).toBe(
+      'https://portal.example.com',
+    );
+    expect(configuredPortalOrigin(undefined)).toBeNull();
+    expect(configuredPortalOrigin('')).toBeNull();
+    expect(configuredPortalOrigin('portal.example.com')).toBeNull();
+    expect(configuredPortalOrigin('javascript:alert(1)')).toBeNull();
   });
 });

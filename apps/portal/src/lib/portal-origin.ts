@@ -16,3 +16,15 @@ export function portalOrigin(headers: { get(name: string): string | null }): str
     return null;
   }
 }
+
+/** PUBLIC_PORTAL_URL's origin (`https://portal.example.com`), or null when unset or not a URL. */
+export function configuredPortalOrigin(value: string | undefined): string | null {
+  const text = value?.trim();
+  if (!text) return null;
+  try {
+    const url = new URL(text);
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url.origin : null;
+  } catch {
+    return null;
+  }
+}
