@@ -288,7 +288,7 @@ describe('portal: invitations and password resets', () => {
       'new-password',
     );
     // After a client-side navigation Next.js sets the document's title a moment later.
-    await rae.page.waitForFunction(() => document.title.startsWith('Set a new password'));
+    await expect.poll(() => rae.page.title()).toMatch(/^Set a new password/);
     await checkPage(rae, '74-set-new-password');
     const newPassword = `battery staple ${randomBytes(6).toString('hex')}`;
     const submit = rae.page.getByRole('button', { name: 'Set new password' });
