@@ -5,6 +5,7 @@ import type { AuditRowContent } from '../integrity/row-hash.js';
 import type { EventWriter } from '../store/event-writer.js';
 import { classifyRecords } from './classify-records.js';
 import type { DeadLetterPublisher, RejectedRecord } from './dead-letter.js';
+import type { IngestMetrics } from './ingest-metrics.js';
 
 const MESSAGES_PER_TURN = 256;
 
@@ -27,6 +28,7 @@ export class BatchIngestor {
     private readonly writer: EventWriter,
     private readonly deadLetter: DeadLetterPublisher,
     private readonly logger?: Logger,
+    private readonly metrics?: IngestMetrics,
   ) {}
 
   async handleBatch(payload: Pick<EachBatchPayload, 'batch'>): Promise<void> {
@@ -51,6 +53,11 @@ export class BatchIngestor {
     this.counters.stored += result.inserted;
     this.counters.duplicates += result.duplicates;
     this.counters.deadLettered += rejected.length;
+    this.metrics?.record(topic, {
+      stored: result.inserted,
+      duplicates: result.duplicates,
+      deadLettered: rejected.length,
+    });
     for (const record of rejected) {
       this.logger?.warn(
         { topic, partition, offset: record.offset, eventId: record.eventId, reason: record.reason },

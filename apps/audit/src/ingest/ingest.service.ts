@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import type { AuditConfig } from '../config.js';
 import { EventWriter } from '../store/event-writer.js';
 import { BatchIngestor, type IngestCounters } from './batch-ingestor.js';
+import { IngestMetrics } from './ingest-metrics.js';
 import { DeadLetterPublisher } from './dead-letter.js';
 
 export type IngestState = 'disabled' | 'starting' | 'running' | 'stopped';
@@ -45,7 +46,7 @@ export class IngestService implements OnApplicationBootstrap, OnModuleDestroy {
       config.AUDIT_DEAD_LETTER_TOPIC,
       config.AUDIT_CONSUMER_GROUP,
     );
-    this.#ingestor = new BatchIngestor(writer, this.#deadLetter, this.#logger);
+    this.#ingestor = new BatchIngestor(writer, this.#deadLetter, this.#logger, new IngestMetrics());
   }
 
   get counters(): IngestCounters {
