@@ -6,6 +6,7 @@ import {
   SinkDeliveryError,
   type SinkDelivery,
 } from './sink-delivery.js';
+import type { SinkMetrics } from './siem-metrics.js';
 import { isExportable, type ExportableEvent } from './siem-record.js';
 
 /** What every SIEM sink reads. */
@@ -29,6 +30,7 @@ export interface SinkRunnerOptions {
   eventTypes: readonly string[];
   logger?: Logger;
   onSuccess?: (at: Date) => Promise<void>;
+  metrics?: SinkMetrics;
   /** `message` is the SinkDeliveryError's text: never a secret. */
   onError?: (message: string, at: Date) => Promise<void>;
   /** Backoff while the sink is down or busy: doubles from min to max (default 0.5 s to 30 s). */
@@ -153,10 +155,13 @@ export class SinkRunner {
       if (this.#stopped || !payload.isRunning() || payload.isStale()) return false;
       try {
         await this.#options.delivery.deliver(pending);
+        this.#options.metrics?.exported(pending.length);
         await this.#options.onSuccess?.(new Date())?.catch(() => undefined);
         return true;
       } catch (error) {
         const failure = error instanceof SinkDeliveryError ? error : null;
+        this.#options.metrics?.exported(failure?.delivered ?? 0);
+        this.#options.metrics?.failed(failure?.kind ?? 'transient');
         if (failure && failure.delivered > 0) {
           // Resend only what the sink did not take; progress also restarts the backoff.
           pending = pending.slice(failure.delivered);

@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import { createSinkDelivery } from './create-sink-delivery.js';
 import { resolveSink } from './sink-config.js';
 import { CONFIGURATION_ERROR_PREFIX } from './sink-delivery.js';
+import { SiemMetrics } from './siem-metrics.js';
 import { SinkRunner } from './sink-runner.js';
 import { SinkSecretCipher } from './sink-secret-cipher.js';
 import { backgroundEnabled, type SiemConfig } from './siem-env.js';
@@ -36,6 +37,7 @@ interface Running {
 @Injectable()
 export class SinkSupervisor implements OnApplicationBootstrap, OnApplicationShutdown {
   readonly #running = new Map<string, Running>();
+  readonly #metrics = new SiemMetrics();
   readonly #logger: Logger;
   #timer: NodeJS.Timeout | undefined;
   #reconciling: Promise<void> = Promise.resolve();
@@ -131,6 +133,7 @@ export class SinkSupervisor implements OnApplicationBootstrap, OnApplicationShut
       delivery: createSinkDelivery(resolved, this.kafka),
       eventTypes: sink.eventTypes,
       logger: this.#logger,
+      metrics: this.#metrics.forSink(sink),
       onSuccess: (at) => this.#recordSuccess(sink.id, at),
       onError: (message, at) => this.#recordError(sink.id, message, at),
       maxBackoffMs: this.config.SIEM_RETRY_MAX_SECONDS * 1000,
