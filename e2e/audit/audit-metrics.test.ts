@@ -22,6 +22,19 @@ interface OtlpMetric {
   sum?: { dataPoints: OtlpPoint[] };
 }
 
+/** A valid management event, as identity publishes one. */
+function teamCreated() {
+  return buildEvent(managementEventSchema, {
+    source: 'identity',
+    data: {
+      action: 'team.created',
+      outcome: 'success',
+      actor: { type: 'user', id: randomUUID(), label: null },
+      target: { type: 'team', id: randomUUID() },
+    },
+  });
+}
+
 /** A sink secret as audit stores it (apps/audit/README.md): AES-256-GCM, the sink id as AAD. */
 function encryptSinkSecret(key: Buffer, sinkId: string, secret: object): string {
   const iv = randomBytes(12);
@@ -157,17 +170,7 @@ describe('audit: ingest and SIEM metrics over OTLP', () => {
   }
 
   it('counts stored, dead-lettered and duplicate events per topic', async () => {
-    const events = Array.from({ length: 3 }, () =>
-      buildEvent(managementEventSchema, {
-        source: 'identity',
-        data: {
-          action: 'team.created',
-          outcome: 'success',
-          actor: { type: 'user', id: randomUUID(), label: null },
-          target: { type: 'team', id: randomUUID() },
-        },
-      }),
-    );
+    const events = Array.from({ length: 3 }, teamCreated);
     const records = events.map((event) => ({ key: event.id, value: JSON.stringify(event) }));
     await produce([...records, { key: 'broken', value: '{"not json' }]);
     await until({
@@ -206,15 +209,7 @@ describe('audit: ingest and SIEM metrics over OTLP', () => {
             `exported ${counted('audit.siem.events.exported', working)}, failures ${counted('audit.siem.delivery.failures', refused)}`,
           );
         }
-        const event = buildEvent(managementEventSchema, {
-          source: 'identity',
-          data: {
-            action: 'team.created',
-            outcome: 'success',
-            actor: { type: 'user', id: randomUUID(), label: null },
-            target: { type: 'team', id: randomUUID() },
-          },
-        });
+        const event = teamCreated();
         await producer.send({
           topic: TOPICS.managementEvents,
           acks: -1,
