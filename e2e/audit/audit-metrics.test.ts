@@ -1,15 +1,13 @@
 import { createCipheriv, randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildEvent, managementEventSchema, TOPICS } from '@portcullis/contracts';
 import { createKafka, ensureTopics } from '@portcullis/kafka';
 import type { Kafka, Message } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApp, waitForReady, type AppProcess } from '../support/app-process.js';
+import type { AppProcess } from '../support/app-process.js';
 import { Fixtures } from '../support/fixtures.js';
 import { freePort } from '../support/ports.js';
+import { startAuditProcess } from '../support/stack.js';
 import { UpstreamRecorder } from '../support/upstream-recorder.js';
 
 interface OtlpPoint {
@@ -90,30 +88,17 @@ describe('audit: ingest and SIEM metrics over OTLP', () => {
         },
       });
     }
-    const port = await freePort();
-    audit = startApp(
-      'audit',
-      'audit-metrics',
-      {
-        DATABASE_URL: process.env.DATABASE_URL!,
-        KAFKA_BROKERS: process.env.KAFKA_BROKERS!,
-        REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-        AUDIT_PORT: String(port),
-        AUDIT_INGEST_TOPICS: topic,
-        AUDIT_DEAD_LETTER_TOPIC: `${topic}-dead`,
-        AUDIT_CONSUMER_GROUP: `e2e-audit-metrics-${suffix}`,
-        SPOOL_DIR: mkdtempSync(join(tmpdir(), 'e2e-audit-metrics-spool-')),
-        OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
-        OTEL_TRACES_EXPORTER: 'none',
-        OTEL_METRIC_EXPORT_INTERVAL: '500',
-        AUDIT_SINK_SECRET_KEY: sinkKey.toString('base64'),
-        SIEM_EXPORT_ENABLED: 'true',
-        SIEM_SINK_NAME_PREFIX: sinkPrefix,
-        SIEM_RETRY_MAX_SECONDS: '1',
-      },
-      `http://127.0.0.1:${port}`,
-    );
-    await waitForReady(audit);
+    audit = await startAuditProcess('audit-metrics', {
+      AUDIT_INGEST_TOPICS: topic,
+      AUDIT_DEAD_LETTER_TOPIC: `${topic}-dead`,
+      OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+      OTEL_TRACES_EXPORTER: 'none',
+      OTEL_METRIC_EXPORT_INTERVAL: '500',
+      AUDIT_SINK_SECRET_KEY: sinkKey.toString('base64'),
+      SIEM_EXPORT_ENABLED: 'true',
+      SIEM_SINK_NAME_PREFIX: sinkPrefix,
+      SIEM_RETRY_MAX_SECONDS: '1',
+    });
   });
   afterAll(async () => {
     await audit?.stop();

@@ -2,11 +2,11 @@ import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApp, waitForReady, type AppProcess } from '../support/app-process.js';
+import type { AppProcess } from '../support/app-process.js';
 import { Fixtures, uniqueSuffix, type SeededApi, type SeededApp } from '../support/fixtures.js';
-import { freePort } from '../support/ports.js';
-import { startIdentityProcess } from '../support/stack.js';
+import { startAuditProcess, startIdentityProcess } from '../support/stack.js';
 import { checkPage, launchBrowser, newPerson, type Person } from './support/browser.js';
+import { callIdentity } from './support/identity-api.js';
 import { startPortalProcess } from './support/portal-process.js';
 import { Authenticator } from './support/totp.js';
 
@@ -35,17 +35,8 @@ describe('portal: account security and access management', () => {
   let api: SeededApi;
   let app: SeededApp;
 
-  async function api_(path: string, token: string | null, init: RequestInit = {}) {
-    const response = await fetch(`${identity.url}${path}`, {
-      ...init,
-      headers: {
-        'content-type': 'application/json',
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-      },
-    });
-    const text = await response.text();
-    return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined };
-  }
+  const api_ = (path: string, token: string | null, init: RequestInit = {}) =>
+    callIdentity(identity, path, token, init);
 
   async function signUpThroughApi(person: { name: string; email: string }): Promise<string> {
     const created = await api_('/v1/users', null, {
@@ -86,22 +77,7 @@ describe('portal: account security and access management', () => {
     identity = await startIdentityProcess('portal-access-identity', {
       TRUSTED_PROXIES: '127.0.0.1,::1',
     });
-    const auditPort = await freePort();
-    audit = startApp(
-      'audit',
-      'portal-access-audit',
-      {
-        DATABASE_URL: process.env.DATABASE_URL!,
-        KAFKA_BROKERS: process.env.KAFKA_BROKERS!,
-        REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-        AUDIT_PORT: String(auditPort),
-        IDENTITY_URL: identity.url,
-        AUDIT_CONSUMER_GROUP: `e2e-portal-access-audit-${suffix}`,
-        SPOOL_DIR: `.var/e2e-portal-access-audit-spool-${suffix}`,
-      },
-      `http://127.0.0.1:${auditPort}`,
-    );
-    await waitForReady(audit);
+    audit = await startAuditProcess('portal-access-audit', { IDENTITY_URL: identity.url });
     // identity's development service token for the portal: visitors may browse the catalog.
     portal = await startPortalProcess({
       IDENTITY_URL: identity.url,

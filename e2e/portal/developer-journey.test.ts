@@ -3,9 +3,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppProcess } from '../support/app-process.js';
 import { Fixtures, uniqueSuffix, type SeededApi } from '../support/fixtures.js';
-import { freePort } from '../support/ports.js';
-import { startApp, waitForReady } from '../support/app-process.js';
-import { startGatewayProcess, startIdentityProcess } from '../support/stack.js';
+import { startAuditProcess, startGatewayProcess, startIdentityProcess } from '../support/stack.js';
 import { UpstreamRecorder } from '../support/upstream-recorder.js';
 import {
   launchBrowser,
@@ -79,22 +77,7 @@ describe('portal: from sign-up to an audited API call', () => {
   beforeAll(async () => {
     await upstream.start();
     identity = await startIdentityProcess('portal-identity');
-    const auditPort = await freePort();
-    audit = startApp(
-      'audit',
-      'portal-audit',
-      {
-        DATABASE_URL: process.env.DATABASE_URL!,
-        KAFKA_BROKERS: process.env.KAFKA_BROKERS!,
-        REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-        AUDIT_PORT: String(auditPort),
-        IDENTITY_URL: identity.url,
-        AUDIT_CONSUMER_GROUP: `e2e-portal-audit-${suffix}`,
-        SPOOL_DIR: `.var/e2e-portal-audit-spool-${suffix}`,
-      },
-      `http://127.0.0.1:${auditPort}`,
-    );
-    await waitForReady(audit);
+    audit = await startAuditProcess('portal-audit', { IDENTITY_URL: identity.url });
     gateway = await startGatewayProcess({ name: 'portal-gateway', identity, plainHttp: true });
     portal = await startPortalProcess({
       IDENTITY_URL: identity.url,

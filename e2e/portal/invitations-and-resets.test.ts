@@ -6,6 +6,7 @@ import { Fixtures, uniqueSuffix } from '../support/fixtures.js';
 import { freePort } from '../support/ports.js';
 import { startIdentityProcess } from '../support/stack.js';
 import { checkPage, launchBrowser, newPerson, type Person } from './support/browser.js';
+import { callIdentity } from './support/identity-api.js';
 import { startPortalProcess } from './support/portal-process.js';
 
 /**
@@ -26,17 +27,8 @@ describe('portal: invitations and password resets', () => {
   let portal: AppProcess;
   let browser: Browser;
 
-  async function api(path: string, token: string | null, init: RequestInit = {}) {
-    const response = await fetch(`${identity.url}${path}`, {
-      ...init,
-      headers: {
-        'content-type': 'application/json',
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-      },
-    });
-    const text = await response.text();
-    return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined };
-  }
+  const api = (path: string, token: string | null, init: RequestInit = {}) =>
+    callIdentity(identity, path, token, init);
 
   async function signIn(email: string, withPassword = password): Promise<Person> {
     const person = await newPerson(browser, portal.url);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,6 +38,31 @@ export async function startIdentityProcess(
   );
   await waitForReady(identity);
   return identity;
+}
+
+/**
+ * The real audit service, from its build, on a free port, in a consumer group of its own; `env`
+ * adds or overrides variables (IDENTITY_URL for session checks, its own topics, telemetry).
+ */
+export async function startAuditProcess(
+  name = 'audit',
+  env: Record<string, string> = {},
+): Promise<AppProcess> {
+  const port = await freePort();
+  const audit = startApp(
+    'audit',
+    name,
+    {
+      ...commonEnv(),
+      AUDIT_PORT: String(port),
+      AUDIT_CONSUMER_GROUP: `e2e-${name}-${randomBytes(4).toString('hex')}`,
+      SPOOL_DIR: mkdtempSync(join(tmpdir(), 'e2e-audit-spool-')),
+      ...env,
+    },
+    `http://127.0.0.1:${port}`,
+  );
+  await waitForReady(audit);
+  return audit;
 }
 
 export interface GatewayProcessOptions {

@@ -1,10 +1,7 @@
 import { createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { PrismaClient } from '@portcullis/db';
-import { startApp, waitForReady, type AppProcess } from '../../support/app-process.js';
-import { freePort } from '../../support/ports.js';
+import type { AppProcess } from '../../support/app-process.js';
+import { startAuditProcess as startAudit } from '../../support/stack.js';
 
 /** identity's development master key (apps/identity/src/config.ts); test processes run with it. */
 const DEV_IDENTITY_MASTER_KEY = 'ZGV2LW9ubHktbWFzdGVyLWtleS1jaGFuZ2UtbWUtcGxlYXNlISE=';
@@ -16,24 +13,8 @@ export const DEV_SERVICE_TOKENS = {
 } as const;
 
 /** The real audit service, from its build, on a free port, asking `identity` about sessions. */
-export async function startAuditProcess(identity: AppProcess, name: string): Promise<AppProcess> {
-  const port = await freePort();
-  const audit = startApp(
-    'audit',
-    name,
-    {
-      DATABASE_URL: process.env.DATABASE_URL!,
-      KAFKA_BROKERS: process.env.KAFKA_BROKERS!,
-      REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-      AUDIT_PORT: String(port),
-      IDENTITY_URL: identity.url,
-      AUDIT_CONSUMER_GROUP: `e2e-${name}-${randomBytes(4).toString('hex')}`,
-      SPOOL_DIR: mkdtempSync(join(tmpdir(), 'e2e-audit-spool-')),
-    },
-    `http://127.0.0.1:${port}`,
-  );
-  await waitForReady(audit);
-  return audit;
+export function startAuditProcess(identity: AppProcess, name: string): Promise<AppProcess> {
+  return startAudit(name, { IDENTITY_URL: identity.url });
 }
 
 export interface JsonResponse {
